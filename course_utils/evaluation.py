@@ -1,0 +1,48 @@
+"""Which letters the model confuses."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from course_utils.dataset import LETTERS, NUM_CLASSES
+from course_utils.i18n import pick
+
+
+def confusion_counts(true_labels: np.ndarray, predicted_labels: np.ndarray) -> np.ndarray:
+    """A 24x24 matrix: row = true label, column = predicted label, value = number of images."""
+    matrix = np.zeros((NUM_CLASSES, NUM_CLASSES), dtype=int)
+    np.add.at(matrix, (np.asarray(true_labels), np.asarray(predicted_labels)), 1)
+    return matrix
+
+
+def most_confused(
+    true_labels: np.ndarray,
+    predicted_labels: np.ndarray,
+    top: int = 5,
+    lang: str | None = None,
+) -> pd.DataFrame:
+    """The ``top`` most frequent mistakes: true letter, letter predicted, count and share.
+
+    The share is the fraction of that true letter's images that received the wrong letter.
+    """
+    matrix = confusion_counts(true_labels, predicted_labels)
+    per_letter = matrix.sum(axis=1)
+    mistakes = [
+        (int(matrix[t, p]), t, p)
+        for t in range(NUM_CLASSES)
+        for p in range(NUM_CLASSES)
+        if t != p and matrix[t, p] > 0
+    ]
+    mistakes.sort(key=lambda item: (-item[0], item[1], item[2]))
+    columns = (
+        pick(lang, es="letra real", en="true letter"),
+        pick(lang, es="predicha como", en="predicted as"),
+        pick(lang, es="imágenes", en="images"),
+        pick(lang, es="% de esa letra", en="% of that letter"),
+    )
+    rows = [
+        (LETTERS[t], LETTERS[p], count, round(100 * count / per_letter[t], 1))
+        for count, t, p in mistakes[:top]
+    ]
+    return pd.DataFrame(rows, columns=columns)

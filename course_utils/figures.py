@@ -1,0 +1,346 @@
+"""The course's explanatory figures, drawn with matplotlib.
+
+The figures hold no Spanish or English words, only numbers, symbols, tensor shapes and Keras
+layer names, so the same PNG files serve both notebooks. They are drawn on the Agg canvas
+without pyplot, and ``draw_figures`` writes byte-identical files every time it runs with the
+same matplotlib version and fonts.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from pathlib import Path
+
+import matplotlib.style
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch, Rectangle
+
+from course_utils.files import write_atomically
+
+DPI = 150
+
+# Fill colour of each Keras layer kind, shared by all the figures.
+LAYER_COLOURS = {
+    "Input": "#e3e3e3",
+    "Conv2D": "#a6cee3",
+    "BatchNormalization": "#d4c4e6",
+    "MaxPool2D": "#fdcf8f",
+    "Dropout": "#f6a5a5",
+    "Flatten": "#fbf0a0",
+    "Dense": "#b2dfa5",
+}
+_EDGE = "#333333"
+_MUTED = "#4d4d4d"
+_HIGHLIGHT = "#f4a259"  # the 3x3 patch and the output value it produces
+_HIGHLIGHT_FILL = "#fde3c8"
+_DROPPED = "#c0392b"
+_TIMES = "\u00d7"  # the multiplication sign
+
+
+def _square(side: int) -> str:
+    """The size of a square grid, such as 3x3, written with the multiplication sign."""
+    return f"{side}{_TIMES}{side}"
+
+
+# The lesson's model, top to bottom: layer kind, label, output shape.
+CNN_LAYERS = (
+    ("Input", "Input", "(28, 28, 1)"),
+    ("Conv2D", f"Conv2D 75, {_square(3)}, relu", "(28, 28, 75)"),
+    ("BatchNormalization", "BatchNormalization", "(28, 28, 75)"),
+    ("MaxPool2D", f"MaxPool2D {_square(2)}", "(14, 14, 75)"),
+    ("Conv2D", f"Conv2D 50, {_square(3)}, relu", "(14, 14, 50)"),
+    ("Dropout", "Dropout 0.2", "(14, 14, 50)"),
+    ("BatchNormalization", "BatchNormalization", "(14, 14, 50)"),
+    ("MaxPool2D", f"MaxPool2D {_square(2)}", "(7, 7, 50)"),
+    ("Conv2D", f"Conv2D 25, {_square(3)}, relu", "(7, 7, 25)"),
+    ("BatchNormalization", "BatchNormalization", "(7, 7, 25)"),
+    ("MaxPool2D", f"MaxPool2D {_square(2)}", "(4, 4, 25)"),
+    ("Flatten", "Flatten", "(400)"),
+    ("Dense", "Dense 512, relu", "(512)"),
+    ("Dropout", "Dropout 0.3", "(512)"),
+    ("Dense", "Dense 24, softmax", "(24)"),
+)
+
+_CONV_INPUT = np.array(
+    [
+        [1, 0, 2, 3, 1, 0],
+        [0, 1, 3, 2, 0, 1],
+        [2, 0, 1, 3, 1, 0],
+        [1, 2, 0, 1, 3, 2],
+        [0, 1, 2, 0, 1, 3],
+        [3, 0, 1, 2, 0, 1],
+    ]
+)
+_CONV_KERNEL = np.array([[1, 0, -1], [1, 0, -1], [1, 0, -1]])
+_CONV_AT = (1, 3)  # top-left corner (row, column) of the highlighted patch
+
+_POOL_INPUT = np.array(
+    [
+        [1, 3, 2, 1],
+        [4, 2, 0, 5],
+        [3, 1, 1, 2],
+        [0, 2, 6, 4],
+    ]
+)
+_POOL_COLOURS = ("#a6cee3", "#fdcf8f", "#b2dfa5", "#f6b8d1")
+_POOL_STRONG = ("#4a90c2", "#e8902a", "#4fa845", "#d9579a")
+
+_NETWORK = (4, 5, 5, 3)  # neurons per layer
+_DROPPED_NEURONS = {1: (1, 3), 2: (0, 2)}  # hidden layer -> indices of the dropped neurons
+_NEURON_DX, _NEURON_DY, _NEURON_RADIUS = 1.25, 0.8, 0.24
+
+
+def _new_figure(width: float, height: float) -> tuple[Figure, Axes]:
+    """A white figure of ``width`` by ``height`` inches with one frameless axes filling it."""
+    figure = Figure(figsize=(width, height), facecolor="white")
+    FigureCanvasAgg(figure)
+    axes = figure.add_axes((0, 0, 1, 1))
+    axes.set_axis_off()
+    return figure, axes
+
+
+def _arrow(axes: Axes, start: tuple[float, float], end: tuple[float, float]) -> None:
+    axes.add_patch(
+        FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=14, lw=1.4, color=_EDGE)
+    )
+
+
+def draw_cnn() -> Figure:
+    """The lesson's model as a vertical stack of layers with their output shapes."""
+    slot, box_height, width = 0.62, 0.48, 2.45
+    figure, axes = _new_figure(width, slot * len(CNN_LAYERS))
+    axes.set_xlim(0, width)
+    axes.set_ylim(slot * len(CNN_LAYERS), 0)
+    for index, (kind, label, shape) in enumerate(CNN_LAYERS):
+        top = index * slot + (slot - box_height) / 2
+        axes.add_patch(
+            FancyBboxPatch(
+                (0.06, top),
+                width - 0.12,
+                box_height,
+                boxstyle="round,pad=0,rounding_size=0.06",
+                facecolor=LAYER_COLOURS[kind],
+                edgecolor=_EDGE,
+                lw=0.9,
+            )
+        )
+        centre = width / 2
+        axes.text(centre, top + 0.16, label, ha="center", va="center", fontsize=12)
+        axes.text(centre, top + 0.35, shape, ha="center", va="center", fontsize=11, color=_MUTED)
+        if index:
+            _arrow(axes, (centre, top - (slot - box_height) - 0.01), (centre, top + 0.01))
+    return figure
+
+
+def _grid(
+    axes: Axes,
+    values: np.ndarray,
+    left: float,
+    top: float,
+    fills: np.ndarray | str = "white",
+    *,
+    bold: np.ndarray | bool = False,
+    fontsize: float = 13,
+    colour: str = "black",
+) -> None:
+    """Draw ``values`` as a grid of unit cells whose top-left corner is at (left, top)."""
+    rows, columns = values.shape
+    fills = np.broadcast_to(np.asarray(fills, dtype=object), values.shape)
+    bold = np.broadcast_to(bold, values.shape)
+    for row in range(rows):
+        for column in range(columns):
+            x, y = left + column, top - row - 1
+            axes.add_patch(
+                Rectangle((x, y), 1, 1, facecolor=fills[row, column], edgecolor=_EDGE, lw=0.8)
+            )
+            axes.text(
+                x + 0.5,
+                y + 0.5,
+                str(values[row, column]),
+                ha="center",
+                va="center",
+                fontsize=fontsize,
+                color=colour,
+                fontweight="bold" if bold[row, column] else "normal",
+            )
+
+
+def _outline(axes: Axes, left: float, top: float, size: int, colour: str) -> None:
+    """A thick square frame of ``size`` cells around a block whose top-left is (left, top)."""
+    axes.add_patch(
+        Rectangle((left, top - size), size, size, fill=False, edgecolor=colour, lw=3, zorder=3)
+    )
+
+
+def _symbol(axes: Axes, x: float, y: float, text: str) -> None:
+    axes.text(x, y, text, ha="center", va="center", fontsize=17)
+
+
+def _caption(axes: Axes, x: float, y: float, text: str) -> None:
+    axes.text(x, y, text, ha="center", va="top", fontsize=11.5, color=_MUTED)
+
+
+def draw_conv2d() -> Figure:
+    """A 3x3 kernel over a 6x6 input (padding "valid"): the patch, the products and their sum."""
+    size = _CONV_KERNEL.shape[0]
+    row, column = _CONV_AT
+    patch = _CONV_INPUT[row : row + size, column : column + size]
+    windows = np.lib.stride_tricks.sliding_window_view(_CONV_INPUT, _CONV_KERNEL.shape)
+    output = (windows * _CONV_KERNEL).sum(axis=(2, 3))
+    products = patch * _CONV_KERNEL
+    kernel_fill = LAYER_COLOURS["Conv2D"]
+
+    figure, axes = _new_figure(5.6, 3.7)
+    axes.set_xlim(-0.1, 16.1)
+    axes.set_ylim(-10.7, 0.1)
+    axes.set_aspect("equal")
+
+    # Input * kernel = output, with the patch and the value it gives highlighted.
+    input_fill = np.full(_CONV_INPUT.shape, "white", dtype=object)
+    input_fill[row : row + size, column : column + size] = _HIGHLIGHT_FILL
+    _grid(axes, _CONV_INPUT, 0, 0, input_fill)
+    _outline(axes, column, -row, size, _HIGHLIGHT)
+    _caption(axes, 3, -6.2, _square(6))
+    _symbol(axes, 6.75, -3, "\u2217")
+    _grid(axes, _CONV_KERNEL, 7.5, -1.5, kernel_fill)
+    _caption(axes, 9, -4.7, _square(3))
+    _symbol(axes, 11.25, -3, "=")
+    output_fill = np.full(output.shape, "white", dtype=object)
+    output_fill[row, column] = _HIGHLIGHT_FILL
+    chosen = np.zeros(output.shape, dtype=bool)
+    chosen[row, column] = True
+    _grid(axes, output, 12, -1, output_fill, bold=chosen)
+    _outline(axes, 12 + column, -1 - row, 1, _HIGHLIGHT)
+    _caption(axes, 14, -5.2, _square(4))
+
+    # Patch times kernel, element by element, then the sum.
+    top = -7.6
+    _grid(axes, patch, 0, top, _HIGHLIGHT_FILL)
+    _outline(axes, 0, top, size, _HIGHLIGHT)
+    _symbol(axes, 3.75, top - 1.5, _TIMES)
+    _grid(axes, _CONV_KERNEL, 4.5, top, kernel_fill)
+    _symbol(axes, 8.25, top - 1.5, "=")
+    _grid(axes, products, 9, top, "#f2f2f2")
+    _arrow(axes, (12.3, top - 1.5), (14.7, top - 1.5))
+    _symbol(axes, 13.5, top - 0.95, "\u03a3")
+    _grid(axes, output[row : row + 1, column : column + 1], 15, top - 1, _HIGHLIGHT_FILL, bold=True)
+    _outline(axes, 15, top - 1, 1, _HIGHLIGHT)
+    return figure
+
+
+def draw_maxpool2d() -> Figure:
+    """A 4x4 input in four 2x2 blocks and the 2x2 output that keeps each block's maximum."""
+    blocks = np.arange(4).reshape(2, 2).repeat(2, axis=0).repeat(2, axis=1)
+    fills = np.array(_POOL_COLOURS, dtype=object)[blocks]
+    pooled = _POOL_INPUT.reshape(2, 2, 2, 2).max(axis=(1, 3))
+    is_max = pooled.repeat(2, axis=0).repeat(2, axis=1) == _POOL_INPUT
+
+    figure, axes = _new_figure(4.4, 2.2)
+    axes.set_xlim(-0.1, 9.1)
+    axes.set_ylim(-4.1, 0.4)
+    axes.set_aspect("equal")
+    _grid(axes, _POOL_INPUT, 0, 0, fills, bold=is_max, fontsize=14)
+    for block in range(4):
+        _outline(axes, 2 * (block % 2), -2 * (block // 2), 2, _POOL_STRONG[block])
+    axes.text(5.4, -1.75, f"MaxPool2D\n{_square(2)}", ha="center", va="bottom", fontsize=12)
+    _arrow(axes, (4.3, -2), (6.5, -2))
+    strong = np.array(_POOL_STRONG, dtype=object).reshape(2, 2)
+    _grid(axes, pooled, 7, -1, strong, bold=True, fontsize=14, colour="white")
+    return figure
+
+
+def _network(axes: Axes, left: float, dropped: dict[int, tuple[int, ...]]) -> None:
+    """Draw the dense network from x = ``left``, crossing out the ``dropped`` neurons."""
+
+    def position(layer: int, neuron: int) -> tuple[float, float]:
+        return left + layer * _NEURON_DX, ((_NETWORK[layer] - 1) / 2 - neuron) * _NEURON_DY
+
+    def kept(layer: int, neuron: int) -> bool:
+        return neuron not in dropped.get(layer, ())
+
+    for layer in range(len(_NETWORK) - 1):
+        for a in range(_NETWORK[layer]):
+            for b in range(_NETWORK[layer + 1]):
+                if kept(layer, a) and kept(layer + 1, b):
+                    (x0, y0), (x1, y1) = position(layer, a), position(layer + 1, b)
+                    axes.plot([x0, x1], [y0, y1], color="#8a8a8a", lw=0.7, zorder=1)
+    for layer, count in enumerate(_NETWORK):
+        fill = LAYER_COLOURS["Input" if layer == 0 else "Dense"]
+        for neuron in range(count):
+            centre = position(layer, neuron)
+            if kept(layer, neuron):
+                axes.add_patch(Circle(centre, _NEURON_RADIUS, fc=fill, ec=_EDGE, lw=1, zorder=2))
+                continue
+            axes.add_patch(
+                Circle(centre, _NEURON_RADIUS, fc="#f2f2f2", ec="#aaaaaa", lw=1, ls="--", zorder=2)
+            )
+            x, y = centre
+            reach = _NEURON_RADIUS * 0.75
+            for sign in (1, -1):
+                axes.plot(
+                    [x - reach, x + reach],
+                    [y - sign * reach, y + sign * reach],
+                    color=_DROPPED,
+                    lw=2,
+                    zorder=3,
+                    solid_capstyle="round",
+                )
+
+
+def draw_dropout() -> Figure:
+    """The same dense network complete (left) and with dropped hidden neurons (right)."""
+    span = (len(_NETWORK) - 1) * _NEURON_DX  # width of one network
+    gap = 3.1  # between the two networks, for the arrow
+    half_height = (max(_NETWORK) - 1) * _NEURON_DY / 2 + 0.4
+
+    figure, axes = _new_figure(6.0, 2.3)
+    axes.set_xlim(-0.4, 2 * span + gap + 0.4)
+    axes.set_ylim(-half_height, half_height)
+    axes.set_aspect("equal")
+    _network(axes, 0, {})
+    _network(axes, span + gap, _DROPPED_NEURONS)
+    middle = span + gap / 2
+    rate = len(_DROPPED_NEURONS[1]) / _NETWORK[1]
+    axes.text(middle, 0.25, f"Dropout {rate:g}", ha="center", va="bottom", fontsize=13)
+    _arrow(axes, (middle - 0.75, 0), (middle + 0.75, 0))
+    return figure
+
+
+FIGURES: dict[str, Callable[[], Figure]] = {
+    "cnn.png": draw_cnn,
+    "conv2d.png": draw_conv2d,
+    "maxpool2d.png": draw_maxpool2d,
+    "dropout.png": draw_dropout,
+}
+
+
+def draw_figures(out_dir: Path) -> list[Path]:
+    """Draw every figure into ``out_dir`` as PNG, each file written atomically; return the paths.
+
+    The figures are drawn with matplotlib's default style, whatever the caller's settings, and
+    the PNG files carry no software version, so the same matplotlib writes the same bytes.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, build in FIGURES.items():
+        buffer = io.BytesIO()
+        with matplotlib.style.context("default"):
+            figure = build()
+            figure.savefig(
+                buffer,
+                format="png",
+                dpi=DPI,
+                bbox_inches="tight",
+                pad_inches=0.04,
+                facecolor="white",
+                metadata={"Software": None},
+            )
+        figure.clear()
+        target = out_dir / name
+        write_atomically(target, buffer.getvalue())
+        written.append(target)
+    return written

@@ -1,0 +1,40 @@
+"""Writing files so that readers only ever see the old content or the complete new one."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def stage(target: Path, content: bytes) -> Path:
+    """Write ``content`` in full to a hidden temporary file beside ``target``; return its path."""
+    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed below, kept on disk)
+        dir=target.parent, prefix=f".{target.name}.", suffix=".part", delete=False
+    )
+    path = Path(handle.name)
+    try:
+        with handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(path, 0o666 & ~_umask())
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_atomically(target: Path, content: bytes) -> None:
+    """Replace ``target`` with ``content`` through a temporary file and a rename."""
+    staged = stage(target, content)
+    try:
+        os.replace(staged, target)
+    finally:
+        staged.unlink(missing_ok=True)
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
