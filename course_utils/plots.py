@@ -40,7 +40,9 @@ def show_sample_images(
     for ax, index in zip(axes, chosen, strict=False):
         ax.imshow(images[index], cmap="gray")
         ax.set_title(letter(int(labels[index])), fontsize=14)
-    figure.suptitle(pick(lang, es="Ejemplos del conjunto de entrenamiento", en="Examples from the training set"))
+    figure.suptitle(
+        pick(lang, es="Ejemplos del conjunto de entrenamiento", en="Examples from the training set")
+    )
     return figure
 
 

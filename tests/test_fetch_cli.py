@@ -84,30 +84,6 @@ def test_source_option_takes_kaggles_zip(kaggle_zip, tmp_path, cli_env, prepared
 
 # --------------------------------------------------------------------------- bad sources
 
-BAD_SOURCES = {
-    # name: (fixture giving the bad source or None for a missing path, path at fault, words)
-    "missing": (None, "", ["does not exist", "--source"]),
-    "one_pixel_changed": (
-        "one_pixel_changed_source",
-        "sign_mnist_train.csv",
-        ["is not the original sign_mnist_train.csv", "Download the dataset again"],
-    ),
-    "truncated_gz": (
-        "truncated_gz_source",
-        "sign_mnist_train.csv.gz",
-        ["is not a complete gzip file", "Copy or download it again"],
-    ),
-    "zip_without_csvs": ("zip_without_csvs", "", ["does not contain sign_mnist_train.csv"]),
-    "truncated_zip": ("truncated_zip", "", ["damaged or incomplete", "Download it again"]),
-}
-
-
-@pytest.fixture(params=sorted(BAD_SOURCES))
-def bad_source(request, tmp_path) -> tuple[Path, Path, list[str]]:
-    fixture, at_fault, words = BAD_SOURCES[request.param]
-    path = request.getfixturevalue(fixture) if fixture else tmp_path / "no" / "archive.zip"
-    return path, path / at_fault if at_fault else path, words
-
 
 def test_a_bad_source_gives_one_message_and_leaves_the_destination_alone(
     bad_source, half_prepared_dest, prepared_dir, cli_env, tmp_path, snapshot
