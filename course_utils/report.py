@@ -55,8 +55,8 @@ class DeviceReport:
             ),
             en=(
                 f"Training on the CPU {self.name}, with {self.cores} "
-                f"{'core' if self.cores == 1 else 'cores'} ({versions}). TensorFlow found no GPU, so each "
-                "epoch takes longer: between half a minute and a minute on a laptop."
+                f"{'core' if self.cores == 1 else 'cores'} ({versions}). TensorFlow found no GPU, "
+                "so each epoch takes longer: between half a minute and a minute on a laptop."
             ),
         )
 

@@ -209,7 +209,10 @@ def test_prepared_files_use_lf_endings_and_the_standard_header(prepared_bytes, k
 
 @pytest.mark.parametrize(
     ("lang", "words"),
-    [("es", ["No encuentro", "Prepara", "carpeta"]), ("en", ["Cannot find", "To prepare the data"])],
+    [
+        ("es", ["No encuentro", "Prepara", "carpeta"]),
+        ("en", ["Cannot find", "To prepare the data"]),
+    ],
 )
 def test_locate_dataset_without_the_files_names_the_folder_and_the_command(tmp_path, lang, words):
     folder = tmp_path / "asl_data"
