@@ -32,15 +32,14 @@ from typing import Any
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")  # before TensorFlow is imported
 
 import keras
-import nbformat
 import numpy as np
 import pandas as pd
 import tensorflow as tf
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = REPO_ROOT / "notebooks" / "en" / "03_asl_cnn.ipynb"
-DEFAULT_DATA_DIR = REPO_ROOT / "datasets" / "asl_data"
-NUM_CLASSES = 24
+from course_utils.dataset import COURSE_ROOT, DEFAULT_DATA_DIR, NUM_CLASSES
+from course_utils.notebook_io import read_notebook
+
+NOTEBOOK = COURSE_ROOT / "notebooks" / "en" / "03_asl_cnn.ipynb"
 SEED = 42
 # fit's default batch size, which both lessons use. The benchmark passes it explicitly: given
 # steps_per_epoch but no batch_size, Keras 3 sizes the batches to cover the data in those steps.
@@ -135,7 +134,7 @@ class StepTimer(keras.callbacks.Callback):
 
 def notebook_cells(path: Path) -> dict[str, str]:
     """The sources of the notebook's code cells, by cell id."""
-    notebook = nbformat.read(path, as_version=4)
+    notebook = read_notebook(path)
     return {cell.get("id"): cell.source for cell in notebook.cells if cell.cell_type == "code"}
 
 
@@ -346,7 +345,7 @@ def main() -> None:
         for a, b in zip(models["source"].get_weights(), models["course"].get_weights(), strict=True)
     )
     per_round = f"{args.epochs} epoch(s)" if args.epochs else f"{args.warmup + args.steps} steps"
-    print(f"Lesson 03 CNN training speed ({NOTEBOOK.relative_to(REPO_ROOT)})")
+    print(f"Lesson 03 CNN training speed ({NOTEBOOK.relative_to(COURSE_ROOT)})")
     print(f"  TensorFlow {tf.__version__}, Keras {keras.__version__}, batch size {BATCH_SIZE}")
     print(f"  data: {len(y_train)} training, {len(y_valid)} validation images, {args.data_dir}")
     for way in ways:

@@ -76,7 +76,7 @@ FUNCTION_WORDS = {
     ),
 }
 ABSOLUTE_PATH = re.compile(r"(?<![\w.])(/(home|root|tmp|work|Users|usr|opt|var)/|[A-Za-z]:\\)")
-ANSI_ESCAPE = re.compile(r"\x1b\[")
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")  # a terminal colour or cursor code
 BAD_OUTPUT = re.compile(r"CUDA|cuInit|DeprecationWarning|FutureWarning")
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from course_utils.dataset import COURSE_ROOT
 from course_utils.i18n import LANGUAGES
+from course_utils.notebook_checks import ANSI_ESCAPE
 from course_utils.notebook_io import read_notebook, write_notebook
 from course_utils.report import read_records
 
@@ -30,7 +31,6 @@ TF_STARTUP_LINE = re.compile(
     r"^(WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
     r"|I\d{4} [\d:.]+ +\d+ [\w.]+:\d+\] .*)$\n?"
 )
-ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 @dataclass
