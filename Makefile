@@ -1,19 +1,29 @@
 # The course's tasks. Each one sets up what it needs: `make course` and `make test` work on a
-# fresh clone with only Python 3.11+, git and make.
-PYTHON ?= python3
+# fresh clone with only Python (3.11, 3.12 or 3.13), git and make.
+# PYTHON: the interpreter that creates $(VENV). Left empty, scripts/find-python takes python3 if
+# the course supports its version, otherwise the newest of python3.13, python3.12, python3.11 on
+# PATH; `make PYTHON=/path/to/python3.12` names one (checked the same way).
+PYTHON ?=
 VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 RUN_ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: env gpu-env data course test test-quick lint format lab figures clean
+.PHONY: env gpu-env data course test test-quick test-browser lint format lab diagrams clean
 
 env: $(INSTALLED)
 
+# scripts/find-python prints a supported interpreter, or explains how to install one and fails, so
+# that nothing is created. An existing $(VENV) made by another Python version (such as one a
+# newer python3 made before this check existed) is recreated: a venv cannot change its Python.
 $(INSTALLED): pyproject.toml
-	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed, found " + sys.version'
-	$(PYTHON) -m venv $(VENV)
+	python="$$(sh scripts/find-python "$(PYTHON)")" && \
+	if [ -f $(VENV)/pyvenv.cfg ] && [ "$$($(BIN)/python --version 2>&1)" != "$$("$$python" --version)" ]; then \
+		"$$python" -m venv --clear $(VENV); \
+	else \
+		"$$python" -m venv $(VENV); \
+	fi
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	rm -f $(VENV)/.installed-*
@@ -49,13 +59,19 @@ format: env
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-## lab: open the course in JupyterLab
+## lab: open the course in JupyterLab, with the class settings of jupyter/labconfig (no news
+## pop-up or update checks, every cell rendered, autosave) as defaults the Settings menu can change
 lab: data
+	JUPYTER_CONFIG_PATH="$(CURDIR)/jupyter$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
 	TF_CPP_MIN_LOG_LEVEL=1 $(BIN)/jupyter lab notebooks
 
-## figures: redraw the figures in img/
-figures: env
-	$(BIN)/python -m course_utils figures
+## test-browser: only the browser tests: each lesson run in JupyterLab in headless Chromium
+test-browser: data
+	$(BIN)/python -m pytest tests/test_browser.py $(PYTEST_ARGS)
+
+## diagrams: redraw the lessons' diagrams in img/
+diagrams: env
+	$(BIN)/python -m course_utils diagrams
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache

@@ -1,1 +1,8 @@
-"""Helpers for the Sign Language MNIST course: data, plots, checks and the course's commands."""
+"""Helpers for the Sign Language MNIST course.
+
+What the lessons import sits at the top of the package: ``data`` (finding the data, the
+letters), ``plots``, ``evaluation``, ``records`` (what a notebook displays and the runner reads
+back), ``exercises`` (the lessons' exercises and their checks), ``i18n`` (the language of
+messages and numbers) and ``layout`` (where the course keeps things). The
+instructor's tools (``python -m course_utils ...``) live in ``course_utils.tools``.
+"""

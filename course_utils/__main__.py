@@ -1,7 +1,7 @@
-"""Entry point for ``python -m course_utils``."""
+"""Entry point for ``python -m course_utils``: the instructor's tools."""
 
 import sys
 
-from course_utils.cli import main
+from course_utils.tools.cli import main
 
 sys.exit(main())

@@ -1,12 +1,12 @@
-"""Which letters the model confuses."""
+"""Which letters the model gets right, and which it confuses."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from course_utils.dataset import LETTERS, NUM_CLASSES
-from course_utils.i18n import pick
+from course_utils.data import LETTERS, NUM_CLASSES
+from course_utils.i18n import format_number, pick
 
 
 def confusion_counts(true_labels: np.ndarray, predicted_labels: np.ndarray) -> np.ndarray:
@@ -14,6 +14,18 @@ def confusion_counts(true_labels: np.ndarray, predicted_labels: np.ndarray) -> n
     matrix = np.zeros((NUM_CLASSES, NUM_CLASSES), dtype=int)
     np.add.at(matrix, (np.asarray(true_labels), np.asarray(predicted_labels)), 1)
     return matrix
+
+
+def accuracy_per_letter(true_labels: np.ndarray, predicted_labels: np.ndarray) -> pd.Series:
+    """For each letter, the fraction of its images that the model labelled correctly.
+
+    The index holds the 24 letters; a letter without images gets NaN.
+    """
+    matrix = confusion_counts(true_labels, predicted_labels)
+    totals = matrix.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        correct = np.where(totals > 0, np.diag(matrix) / totals, np.nan)
+    return pd.Series(correct, index=list(LETTERS), name="accuracy")
 
 
 def most_confused(
@@ -24,7 +36,8 @@ def most_confused(
 ) -> pd.DataFrame:
     """The ``top`` most frequent mistakes: true letter, letter predicted, count and share.
 
-    The share is the fraction of that true letter's images that received the wrong letter.
+    The share is the percentage of that true letter's images that received the wrong letter,
+    written with one decimal as the notebook's language writes it ("13.2" or "13,2").
     """
     matrix = confusion_counts(true_labels, predicted_labels)
     per_letter = matrix.sum(axis=1)
@@ -42,7 +55,7 @@ def most_confused(
         pick(lang, es="% de esa letra", en="% of that letter"),
     )
     rows = [
-        (LETTERS[t], LETTERS[p], count, round(100 * count / per_letter[t], 1))
+        (LETTERS[t], LETTERS[p], count, format_number(100 * count / per_letter[t], 1, lang))
         for count, t, p in mistakes[:top]
     ]
     return pd.DataFrame(rows, columns=columns)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-LANGUAGES = ("es", "en")
+from course_utils.layout import LANGUAGES
+
 DEFAULT_LANGUAGE = "en"
 
 
@@ -29,3 +30,25 @@ def pick(lang: str | None, *, es: str, en: str) -> str:
     if lang not in LANGUAGES:
         raise ValueError(f"Unknown language {lang!r}: use one of {', '.join(LANGUAGES)}.")
     return es if lang == "es" else en
+
+
+def format_number(value: float, decimals: int = 0, lang: str | None = None) -> str:
+    """``value`` written the way the notebook's language writes numbers.
+
+    English: ``12,345.6``. Spanish: a decimal comma, and a non-breaking space between groups
+    of three digits only when the whole part has more than four (``2100``, ``12 345,6``).
+    """
+    text = f"{value:,.{decimals}f}"
+    if pick(lang, es="es", en="en") == "en":
+        return text
+    whole, _, fraction = text.partition(".")
+    digits = whole.lstrip("-").replace(",", "")
+    sign = "-" if whole.startswith("-") else ""
+    grouped = whole.lstrip("-").replace(",", "\u00a0") if len(digits) > 4 else digits
+    return sign + grouped + ("," + fraction if fraction else "")
+
+
+def format_percent(fraction: float, decimals: int = 1, lang: str | None = None) -> str:
+    """A fraction as a percentage: ``13.2%`` in English, ``13,2 %`` in Spanish (no-break space)."""
+    number = format_number(100 * fraction, decimals, lang)
+    return pick(lang, es=f"{number}\u00a0%", en=f"{number}%")

@@ -1,8 +1,10 @@
 """Shared fixtures: Kaggle's real Sign Language MNIST files, laid out as every kind of source.
 
-Everything is built once per session from the gzip'd originals in the shared data folder
-(``../shared/data/sign_mnist`` beside the repository, or ``ASL_DATA_SOURCE``) and must be
-treated as read-only by the tests: copy before modifying. Nothing here touches the network.
+Everything is built once per session from the originals that ``python -m course_utils
+fetch-data`` (``make data``, which ``make test`` runs first) obtained: a local copy, Kaggle's
+cache or the mirrors' download cache, as ``datasets/asl_data/provenance.json`` records. No
+environment variable is read. The fixtures must be treated as read-only by the tests: copy
+before modifying. Nothing here touches the network.
 """
 
 from __future__ import annotations
@@ -23,11 +25,11 @@ from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-SOURCE_ENV = "ASL_DATA_SOURCE"
-MIRRORS_ENV = "ASL_DATA_MIRRORS"
-# Read at import, before any test clears it with monkeypatch.
-_SOURCE_AT_START = os.environ.get(SOURCE_ENV)
+from course_utils.layout import Course, find_course
+from course_utils.tools.preparation import PROVENANCE_FILE, SPLITS, originals_location
+from course_utils.tools.sources import MIRRORS_ENV, SOURCE_ENV, read_local_source
+
+COURSE = find_course(Path(__file__).parent)
 
 SPLIT_NAMES = ("train", "test")
 ORIGINAL_NAME = {"train": "sign_mnist_train.csv", "test": "sign_mnist_test.csv"}
@@ -81,46 +83,32 @@ def kaggle_facts() -> KaggleFacts:
 
 
 @pytest.fixture(scope="session")
-def original_data_dir() -> Path:
-    """The folder with Kaggle's original CSVs (``.csv.gz`` or ``.csv``).
-
-    ``ASL_DATA_SOURCE`` wins when set (CI sets it relative to the repository root);
-    otherwise ``../shared/data/sign_mnist`` beside the repository.
-    """
-    if _SOURCE_AT_START:
-        folder = Path(_SOURCE_AT_START).expanduser()
-        if not folder.is_absolute():
-            folder = REPO_ROOT / folder
-    else:
-        folder = Path(__file__).resolve().parents[2] / "shared" / "data" / "sign_mnist"
-    folder = folder.resolve()
-    missing = [
-        name
-        for name in ORIGINAL_NAME.values()
-        if not (folder / name).is_file() and not (folder / f"{name}.gz").is_file()
-    ]
-    if missing:
-        pytest.fail(
-            f"The original Sign Language MNIST files are needed for these tests, but "
-            f"{', '.join(missing)} (plain or .gz) is not in {folder}. Set {SOURCE_ENV} to the "
-            "folder that holds them.",
-            pytrace=False,
-        )
-    return folder
+def course() -> Course:
+    """The course these tests belong to."""
+    return COURSE
 
 
 @pytest.fixture(scope="session")
-def originals(original_data_dir: Path) -> dict[str, bytes]:
-    """Kaggle's original CSVs (CRLF endings), decompressed once, by split ("train", "test")."""
-    contents = {}
-    for split, name in ORIGINAL_NAME.items():
-        gz = original_data_dir / f"{name}.gz"
-        if gz.is_file():
-            with gzip.open(gz, "rb") as handle:
-                contents[split] = handle.read()
-        else:
-            contents[split] = (original_data_dir / name).read_bytes()
-    return contents
+def originals_source() -> Path:
+    """The folder or archive that ``fetch-data`` prepared the course's data from."""
+    location = originals_location(COURSE.data)
+    if location is None:
+        pytest.fail(
+            "These tests use Kaggle's original files that `python -m course_utils fetch-data` "
+            f"obtained, but {COURSE.data / PROVENANCE_FILE} is missing or names a place that "
+            "no longer exists. Run `make data` (if the data was prepared by an older version of "
+            f"the course, delete {COURSE.data} first).",
+            pytrace=False,
+        )
+    return location
+
+
+@pytest.fixture(scope="session")
+def originals(originals_source: Path) -> dict[str, bytes]:
+    """Kaggle's original CSVs (CRLF endings), verified, by split ("train", "test")."""
+    contents = read_local_source(originals_source)
+    names = dict(zip(SPLITS, SPLIT_NAMES, strict=True))
+    return {names[split]: content for split, content in contents.items()}
 
 
 def link_or_copy(src: Path, dst: Path) -> Path:
@@ -149,16 +137,12 @@ def plain_source(sources_root: Path, originals: dict[str, bytes]) -> Path:
 
 
 @pytest.fixture(scope="session")
-def gz_source(sources_root: Path, original_data_dir: Path, originals: dict[str, bytes]) -> Path:
+def gz_source(sources_root: Path, originals: dict[str, bytes]) -> Path:
     """A folder with the two originals as .csv.gz files."""
     folder = sources_root / "gz"
     folder.mkdir()
     for split, name in ORIGINAL_NAME.items():
-        shipped = original_data_dir / f"{name}.gz"
-        if shipped.is_file():
-            shutil.copyfile(shipped, folder / f"{name}.gz")
-        else:
-            (folder / f"{name}.gz").write_bytes(gzip.compress(originals[split], compresslevel=1))
+        (folder / f"{name}.gz").write_bytes(gzip.compress(originals[split], compresslevel=1))
     return folder
 
 
@@ -324,10 +308,13 @@ def corrupted_zip(sources_root: Path, kaggle_zip: Path) -> Path:
 @pytest.fixture(scope="session")
 def prepared_dir(tmp_path_factory: pytest.TempPathFactory, plain_source: Path) -> Path:
     """One copy of the course's prepared files, shared by read-only checks."""
-    from course_utils.sources import fetch_data
+    from course_utils.tools.sources import fetch_data
 
-    dest = tmp_path_factory.mktemp("prepared") / "asl_data"
-    result = fetch_data(source=plain_source, dest=dest, use_kaggle=False, mirrors=[])
+    root = tmp_path_factory.mktemp("prepared")
+    dest = root / "asl_data"
+    result = fetch_data(
+        source=plain_source, dest=dest, download_dir=root / "downloads", use_kaggle=False
+    )
     assert not result.already_prepared
     return dest
 

@@ -11,23 +11,21 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from course_utils import dataset
-from course_utils.dataset import (
+from course_utils.data import (
     FETCH_COMMAND,
     NUM_CLASSES,
     DataError,
     DatasetNotFoundError,
-    course_label,
     letter,
     locate_dataset,
-    sha256,
-    verify_original,
 )
+from course_utils.tools import preparation
+from course_utils.tools.preparation import course_label, sha256, verify_original
 
 pytestmark = pytest.mark.usefixtures("offline")
 
 PREPARED = {"train": "sign_mnist_train.csv", "test": "sign_mnist_valid.csv"}
-SPLIT = {"train": dataset.TRAIN, "test": dataset.VALID}
+SPLIT = {"train": preparation.TRAIN, "test": preparation.VALID}
 KAGGLE_LABELS = [*range(0, 9), *range(10, 25)]
 
 
@@ -97,10 +95,10 @@ def test_lf_checksums_are_those_of_the_real_files_with_lf_endings(originals):
         assert sha256(content.replace(b"\r\n", b"\n")) == SPLIT[split].sha256_lf
 
 
-def test_facts_used_by_the_tests_are_those_of_sources_md(original_data_dir, kaggle_facts):
-    sources_md = original_data_dir / "SOURCES.md"
+def test_facts_used_by_the_tests_are_those_of_sources_md(originals_source, kaggle_facts):
+    sources_md = originals_source / "SOURCES.md"
     if not sources_md.is_file():
-        pytest.skip(f"no SOURCES.md in {original_data_dir} to compare with")
+        pytest.skip(f"no SOURCES.md beside the originals in {originals_source} to compare with")
     text = sources_md.read_text(encoding="utf-8")
     for split in ("train", "test"):
         assert kaggle_facts.sha256[split] in text
@@ -116,12 +114,12 @@ def test_verify_original_refuses_a_copy_with_one_pixel_changed(originals):
     assert content[start : start + 6] == b"6,149,"
     changed = content[: start + 2] + b"150" + content[start + 5 :]
     with pytest.raises(DataError) as caught:
-        verify_original(changed, dataset.VALID, "copy/sign_mnist_test.csv")
+        verify_original(changed, preparation.VALID, "copy/sign_mnist_test.csv")
     message = str(caught.value)
     assert message.startswith("copy/sign_mnist_test.csv: this is not the original")
     assert sha256(changed) in message
     assert "Download the dataset again" in message
-    verify_original(content, dataset.VALID, "real")  # the real file passes
+    verify_original(content, preparation.VALID, "real")  # the real file passes
 
 
 # --------------------------------------------------------------------------- real rows

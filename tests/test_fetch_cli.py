@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 PREPARED_NAMES = ["sign_mnist_train.csv", "sign_mnist_valid.csv"]
+DEST_LISTING = ["provenance.json", *PREPARED_NAMES]  # the prepared files and their origin
 ORIGINAL_GZ = ["sign_mnist_test.csv.gz", "sign_mnist_train.csv.gz"]
 NOBODY = 65534
 
@@ -45,7 +46,7 @@ def assert_one_clean_error(proc: subprocess.CompletedProcess[str], *words: str) 
 
 
 def assert_prepared(dest: Path, prepared_dir: Path) -> None:
-    assert sorted(p.name for p in dest.iterdir()) == PREPARED_NAMES
+    assert sorted(p.name for p in dest.iterdir()) == DEST_LISTING
     for name in PREPARED_NAMES:
         assert (dest / name).read_bytes() == (prepared_dir / name).read_bytes()
 
@@ -129,7 +130,7 @@ def _probe(kwargs: dict[str, Any]) -> str | None:
         locked.mkdir(mode=0o555)
         locked.chmod(0o555)
         code = (
-            "import sys, course_utils.cli\n"
+            "import sys, course_utils.tools.cli\n"
             "try:\n    open(sys.argv[1] + '/x', 'wb')\n"
             "except PermissionError:\n    sys.exit(0)\n"
             "sys.exit(3)\n"
@@ -235,7 +236,7 @@ def test_an_unreadable_source_gives_one_message(
 
 
 def test_main_in_process_prints_the_error_and_returns_1(tmp_path, capsys, monkeypatch):
-    from course_utils import cli
+    from course_utils.tools import cli
 
     monkeypatch.delenv("ASL_DATA_SOURCE", raising=False)
     missing = tmp_path / "no" / "archive.zip"
@@ -246,3 +247,27 @@ def test_main_in_process_prints_the_error_and_returns_1(tmp_path, capsys, monkey
     assert err.startswith(f"error: The data source {missing} does not exist.")
     assert err.count("\n") == 1
     assert not dest.exists()
+
+
+# --------------------------------------------------------------------------- misplaced settings
+
+
+def test_a_url_as_the_local_source_says_where_urls_belong(tmp_path, cli_env):
+    env = {**cli_env, "ASL_DATA_SOURCE": "https://example.org/sign_mnist/"}
+    dest = tmp_path / "asl_data"
+    proc = run_fetch("--dest", dest, env=env, cwd=tmp_path)
+    assert_one_clean_error(
+        proc, "https://example.org/sign_mnist/ is a URL", "ASL_DATA_MIRRORS", "{name}"
+    )
+    assert not dest.exists()
+
+
+def test_partial_files_of_a_killed_run_are_removed(gz_source, tmp_path, cli_env, prepared_dir):
+    dest = tmp_path / "asl_data"
+    dest.mkdir()
+    stale = dest / ".sign_mnist_train.csv.k3j2h1.part"
+    stale.write_bytes(b"label,pixel1\n3,10")
+    proc = run_fetch("--source", gz_source, "--dest", dest, env=cli_env, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert not stale.exists()
+    assert_prepared(dest, prepared_dir)

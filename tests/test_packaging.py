@@ -8,7 +8,9 @@ import tomllib
 import pytest
 import yaml
 
-from course_utils.dataset import COURSE_ROOT
+from course_utils.layout import find_course
+
+COURSE_ROOT = find_course().root
 
 PYPROJECT = tomllib.loads((COURSE_ROOT / "pyproject.toml").read_text())
 README = (COURSE_ROOT / "README.md").read_text()
@@ -57,6 +59,7 @@ def test_environment_yml_installs_what_pyproject_and_make_install():
     [
         (lambda env: env["dependencies"].insert(0, "numpy=1.26"), "conda installs ['numpy=1.26']"),
         (lambda env: env["dependencies"].__setitem__(0, "python>=3.10"), "conda python"),
+        (lambda env: env["dependencies"].__setitem__(0, "python>=3.11"), "conda python"),
         (lambda env: env["dependencies"][-1]["pip"].__setitem__(0, "-e ."), "pip section"),
         (lambda env: env["dependencies"][-1]["pip"].append("pandas<2"), "pip section"),
     ],

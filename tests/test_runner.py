@@ -1,8 +1,10 @@
-"""`python -m course_utils run`: papermill runs, the report, and safe in-place updates."""
+"""`python -m course_utils run`: papermill runs, the report, safe in-place updates and clear
+failures, on tiny two-cell notebooks (the lessons' own quick runs are in test_notebooks.py)."""
 
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -12,147 +14,236 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_utils.cli import main, parse_value
-from course_utils.dataset import COURSE_ROOT, DEFAULT_DATA_DIR
-from course_utils.notebook_checks import output_problems
-from course_utils.notebook_io import read_notebook, write_notebook
-from course_utils.runner import (
-    clean_for_commit,
-    find_notebooks,
-    format_report,
-    run_notebooks,
-    write_report,
-)
+from course_utils.layout import find_course
+from course_utils.tools.notebook_io import read_notebook, write_notebook
+from course_utils.tools.runner import clean_for_commit, run_notebooks
 
-LESSON = "03_asl_cnn.ipynb"
-QUICK_PARAMETERS = "\n".join(
-    [
-        "EPOCHS: int = 1",
-        f'DATA_DIR: str = "{DEFAULT_DATA_DIR}"',
-        "SEED: int = 42",
-        "MAX_ROWS: int | None = 300",
-    ]
-)
+COURSE = find_course()
+LESSON = "01_tiny.ipynb"
+PARAMETERS = 'PAUSE: float = 0.0\nSTEPS: int = 2\nLABEL: str = "tiny"'
 
 
-def quick_copy(root: Path, lang: str, extra_cell: str | None = None) -> Path:
-    """A copy of the lesson in ``root/<lang>/`` whose own parameters make a quick run, with
-    ``extra_cell`` inserted right after the training cell when given."""
-    notebook = read_notebook(COURSE_ROOT / "notebooks" / lang / LESSON)
-    cells = notebook.cells
-    next(c for c in cells if "parameters" in c.metadata.get("tags", [])).source = QUICK_PARAMETERS
-    if extra_cell is not None:
-        position = next(i for i, c in enumerate(cells) if c.get("id") == "train") + 1
-        cells.insert(position, nbformat.v4.new_code_cell(extra_cell))
-    path = root / lang / LESSON
+def tiny_lesson(root: Path, lang: str, body: str = "", name: str = LESSON) -> Path:
+    """A two-cell lesson in ``root/<lang>/``: typed parameters, then a cell that prints its
+    steps (pausing between them), shows a record the runner reads, and runs ``body``."""
+    parameters = nbformat.v4.new_code_cell(PARAMETERS)
+    parameters.metadata.update(tags=["parameters"], minimum={"PAUSE": 0, "STEPS": 1})
+    work = nbformat.v4.new_code_cell(
+        "import time\n"
+        "from course_utils.records import TrainingSummary\n"
+        "for step in range(STEPS):\n"
+        "    print(f'{LABEL} step {step + 1}/{STEPS}', flush=True)\n"
+        "    time.sleep(PAUSE)\n" + body + "\nTrainingSummary(STEPS, 0.5, 0.25)"
+    )
+    notebook = nbformat.v4.new_notebook(cells=[parameters, work])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    path = root / lang / name
     path.parent.mkdir(parents=True, exist_ok=True)
     write_notebook(path, notebook)
     return path
 
 
+def course_cli(*args: object, cwd: Path = COURSE.root, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "course_utils", *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        **kwargs,
+    )
+
+
+def assert_one_error(proc: subprocess.CompletedProcess, code: int, *words: str) -> None:
+    assert proc.returncode == code, proc.stderr
+    assert "Traceback" not in proc.stderr
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1, proc.stderr
+    for word in words:
+        assert word in errors[0]
+
+
+# --------------------------------------------------------------------------- successful runs
+
+
 def test_in_place_run_replaces_the_notebook_with_clean_outputs(tmp_path: Path):
-    source = quick_copy(tmp_path / "notebooks", "en")
-    [record] = run_notebooks([source], output_dir=tmp_path / "out", in_place=True)
-    assert record.status == "ok", record.error
-    updated = read_notebook(source)
+    lesson = tiny_lesson(tmp_path / "notebooks", "en")
+    [result] = run_notebooks([lesson], output_dir=tmp_path / "out", in_place=True)
+    assert result.status == "ok", result.error
+    updated = read_notebook(lesson)
     assert all(c.execution_count for c in updated.cells if c.cell_type == "code")
     assert "papermill" not in updated.metadata
     assert not any("papermill" in c.metadata or "execution" in c.metadata for c in updated.cells)
-    assert output_problems(updated) == []
-    stderr = [
-        o.text for c in updated.cells for o in c.get("outputs", []) if o.get("name") == "stderr"
-    ]
-    assert not any("oneDNN" in text or "absl::InitializeLog" in text for text in stderr)
-    assert (record.epochs, record.language) == (1, "en")
-    assert record.device.startswith(("CPU", "GPU"))
+    assert result.recorded == {"epochs": 2, "train_accuracy": 0.5, "val_accuracy": 0.25}
+    assert (tmp_path / "out" / "en" / LESSON).is_file()
 
 
-def test_a_notebook_failing_half_way_is_left_untouched_and_the_rest_still_run(tmp_path: Path):
-    failing = quick_copy(tmp_path / "notebooks", "es", 'raise RuntimeError("made to fail")')
-    working = quick_copy(tmp_path / "notebooks", "en")
-    before = failing.read_bytes()
-    records = run_notebooks([failing, working], output_dir=tmp_path / "out", in_place=True)
-    assert [r.status for r in records] == ["failed", "ok"]
-    assert failing.read_bytes() == before
-    position = next(
-        i for i, c in enumerate(read_notebook(failing).cells) if "made to fail" in c.source
+def test_parameters_reach_the_kernel_and_output_streams_while_the_cell_runs(tmp_path: Path):
+    tiny_lesson(tmp_path / "notebooks", "es")
+    command = [sys.executable, "-m", "course_utils", "run", "--lang", "es"]
+    command += ["--notebooks", tmp_path / "notebooks"]
+    command += ["--output-dir", tmp_path / "out", "-p", "STEPS", "3", "-p", "PAUSE", "1.5"]
+    process = subprocess.Popen(
+        list(map(str, command)), cwd=COURSE.root, stdout=subprocess.PIPE, text=True
     )
-    assert (
-        f"cell {position} " in records[0].error and "RuntimeError: made to fail" in records[0].error
-    )
-    kept = read_notebook(tmp_path / "out" / "es" / LESSON)
-    failed_cell = next(c for c in kept.cells if "made to fail" in c.source)
-    assert any(o.output_type == "error" for o in failed_cell.outputs)
-    updated = read_notebook(working)
-    assert all(c.execution_count for c in updated.cells if c.cell_type == "code")
-
-
-def test_a_cell_over_the_timeout_fails_the_notebook(tmp_path: Path):
-    slow = quick_copy(tmp_path / "notebooks", "en", "import time\n\ntime.sleep(120)")
-    before = slow.read_bytes()
-    [record] = run_notebooks([slow], output_dir=tmp_path / "out", in_place=True, cell_timeout=3)
-    assert record.status == "failed" and "Timeout" in record.error
-    assert slow.read_bytes() == before
-
-
-def test_an_interrupted_in_place_run_leaves_the_notebook_untouched(tmp_path: Path):
-    slow = quick_copy(tmp_path / "notebooks", "en", "import time\n\ntime.sleep(120)")
-    before = slow.read_bytes()
-    command = [sys.executable, "-m", "course_utils", "run", "--in-place"]
-    command += ["--notebooks", str(tmp_path / "notebooks"), "--output-dir", str(tmp_path / "out")]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 120
-    executed = tmp_path / "out" / "en" / LESSON
-    while (
-        not (executed.exists() and '"id": "train"' in executed.read_text())
-        and time.monotonic() < deadline
-    ):
-        time.sleep(0.5)
-    time.sleep(3)  # let the run reach the cells that follow
-    process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=120)
-    assert process.returncode != 0
-    assert "interrupted" in stderr
-    assert slow.read_bytes() == before
-    assert not list(slow.parent.glob(".*.part"))
-
-
-def test_cli_exits_non_zero_after_trying_every_notebook(tmp_path: Path, capsys):
-    quick_copy(tmp_path / "notebooks", "es", "1 / 0")
-    quick_copy(tmp_path / "notebooks", "en")
-    status = main(
-        ["run", "--notebooks", str(tmp_path / "notebooks"), "--output-dir", str(tmp_path / "out")]
-    )
-    captured = capsys.readouterr()
-    assert status == 1
-    assert "FAILED" in captured.err and "ZeroDivisionError" in captured.err
+    lines = []
+    for line in process.stdout:
+        lines.append(line)
+        if "tiny step 1/3" in line:
+            # The first step is shown while the cell is still running (it has two to go).
+            assert process.poll() is None
+    assert process.wait(timeout=120) == 0
+    assert sum("tiny step" in line for line in lines) == 3
     report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert report[0]["recorded"]["epochs"] == 3
+
+
+# --------------------------------------------------------------------------- failures
+
+
+def test_a_failing_notebook_is_left_untouched_and_the_rest_still_run(tmp_path: Path, capsys):
+    failing = tiny_lesson(tmp_path / "notebooks", "es", 'raise RuntimeError("made to fail")')
+    working = tiny_lesson(tmp_path / "notebooks", "en")
+    before = failing.read_bytes()
+    results = run_notebooks([failing, working], output_dir=tmp_path / "out", in_place=True)
+    assert [r.status for r in results] == ["failed", "ok"]
+    assert failing.read_bytes() == before
+    cell_id = read_notebook(failing).cells[1].id
+    assert f"cell 1 (id {cell_id!r}" in results[0].error
+    assert "RuntimeError: made to fail" in results[0].error
+    kept = read_notebook(tmp_path / "out" / "es" / LESSON)
+    failed = next(c for c in kept.cells if "made to fail" in c.source)
+    assert any(o.output_type == "error" for o in failed.outputs)
+
+
+def test_a_cell_over_the_time_limit_is_named(tmp_path: Path):
+    slow = tiny_lesson(tmp_path / "notebooks", "en", "time.sleep(60)")
+    before = slow.read_bytes()
+    [result] = run_notebooks([slow], output_dir=tmp_path / "out", in_place=True, cell_timeout=3)
+    assert result.status == "failed"
+    cell_id = read_notebook(slow).cells[1].id
+    assert f"cell 1 (id {cell_id!r}" in result.error and "time limit" in result.error
+    assert slow.read_bytes() == before
+
+
+def test_cli_exits_1_after_trying_every_notebook(tmp_path: Path):
+    tiny_lesson(tmp_path / "notebooks", "es", "1 / 0")
+    tiny_lesson(tmp_path / "notebooks", "en")
+    proc = course_cli("run", "--notebooks", tmp_path / "notebooks", "--output-dir", tmp_path / "o")
+    assert proc.returncode == 1
+    assert "FAILED" in proc.stderr and "ZeroDivisionError" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    report = json.loads((tmp_path / "o" / "report.json").read_text())
     assert [(r["language"], r["status"]) for r in report] == [("es", "failed"), ("en", "ok")]
-    assert report[1]["epochs"] == 1 and 0 <= report[1]["val_accuracy"] <= 1
-    assert "val acc" in captured.out
+    assert "val acc" in proc.stdout
 
 
-def test_selection_by_language_and_pattern(tmp_path: Path):
-    for lang in ("es", "en"):
-        for name in ("03_asl_cnn", "04_augmentation"):
-            (tmp_path / lang).mkdir(exist_ok=True)
-            (tmp_path / lang / f"{name}.ipynb").write_text("{}")
-    chosen = find_notebooks(tmp_path, languages=["en"], pattern="04_*")
-    assert chosen == [tmp_path / "en" / "04_augmentation.ipynb"]
-    assert len(find_notebooks(tmp_path)) == 4
-    with pytest.raises(ValueError, match="fr"):
-        find_notebooks(tmp_path, languages=["fr"])
+def test_an_interrupted_run_keeps_nothing_half_written(tmp_path: Path):
+    lesson = tiny_lesson(tmp_path / "notebooks", "en", "time.sleep(60)")
+    before = lesson.read_bytes()
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "course_utils", "run", "--in-place", "--lang", "en"]
+    command += ["--notebooks", str(tmp_path / "notebooks"), "--output-dir", str(out)]
+    process = subprocess.Popen(
+        command,
+        cwd=COURSE.root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # a process group of its own, as a terminal's job has
+        # Python ignores Ctrl-C if it starts with SIGINT ignored (as in a background job).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    deadline = time.monotonic() + 120
+    while not any(out.glob("en/.*")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(4)  # the kernel is now in the long cell
+    os.killpg(process.pid, signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr, stderr
+    assert lesson.read_bytes() == before
+    assert list(lesson.parent.iterdir()) == [lesson]
+    assert list((out / "en").glob("*.ipynb")) == []  # no copy claiming its cells completed
 
 
-def test_nothing_to_run_is_reported(tmp_path: Path, capsys):
-    (tmp_path / "es").mkdir()
-    assert main(["run", "--notebooks", str(tmp_path), "--lang", "es"]) == 0
-    assert "nothing to execute" in capsys.readouterr().out
+def test_stale_partial_files_of_a_killed_run_are_removed(tmp_path: Path):
+    lesson = tiny_lesson(tmp_path / "notebooks", "en")
+    stale = [
+        lesson.parent / f".{LESSON}.abc123.part",
+        tmp_path / "out" / "en" / ".01_tiny.running.ipynb",
+    ]
+    for path in stale:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("{")
+    [result] = run_notebooks([lesson], output_dir=tmp_path / "out")
+    assert result.status == "ok"
+    assert not any(path.exists() for path in stale)
 
 
-def test_in_place_refuses_parameters():
-    with pytest.raises(ValueError, match="--in-place"):
-        run_notebooks([], parameters={"EPOCHS": 1}, in_place=True)
+# --------------------------------------------------------------------------- refused at once
+
+
+@pytest.mark.parametrize(
+    ("arguments", "words"),
+    [
+        (["-p", "FOO", "1"], ["FOO", "PAUSE, STEPS, LABEL"]),
+        (["-p", "STEP", "1"], ["STEP", "PAUSE, STEPS, LABEL"]),
+        (["-p", "STEPS", "abc"], ["-p STEPS abc", "a whole number of at least 1"]),
+        (["-p", "STEPS", "-1"], ["-p STEPS -1", "at least 1"]),
+        (["-p", "PAUSE", "x"], ["-p PAUSE x", "a number"]),
+        (["--in-place", "-p", "STEPS", "1"], ["--in-place", "drop -p"]),
+        (["--output-dir", "notebooks"], ["--output-dir notebooks", "--in-place"]),
+        (["--output-dir", "img/x"], ["--output-dir img/x", "--in-place"]),
+    ],
+)
+def test_wrong_command_lines_are_refused_before_any_kernel_starts(
+    tmp_path: Path, arguments: list[str], words: list[str]
+):
+    lesson = tiny_lesson(tmp_path / "notebooks", "en")
+    before = lesson.read_bytes()
+    proc = course_cli("run", "--lang", "en", "--notebooks", tmp_path / "notebooks", *arguments)
+    assert_one_error(proc, 2, *words)
+    assert lesson.read_bytes() == before
+    assert not (COURSE.notebooks / "en" / LESSON).exists()
+
+
+def test_the_output_folder_must_not_be_a_file(tmp_path: Path):
+    tiny_lesson(tmp_path / "notebooks", "en")
+    existing = tmp_path / "report.txt"
+    existing.write_text("keep me")
+    proc = course_cli(
+        "run", "--lang", "en", "--notebooks", tmp_path / "notebooks", "--output-dir", existing
+    )
+    assert_one_error(proc, 2, str(existing), "is a file")
+    assert existing.read_text() == "keep me"
+
+
+@pytest.mark.parametrize("timeout", ["-5", "0", "soon"])
+def test_the_time_limit_must_be_positive(timeout: str, tmp_path: Path):
+    tiny_lesson(tmp_path / "notebooks", "en")
+    proc = course_cli("run", "--notebooks", tmp_path / "notebooks", "--timeout", timeout)
+    assert proc.returncode == 2 and "--timeout" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("arguments", "words"),
+    [
+        (["--pattern", "99_*"], ["matches '99_*'", "nothing to do"]),
+        (["--notebooks", "MISSING"], ["--notebooks MISSING is not a folder"]),
+    ],
+)
+def test_nothing_to_run_is_an_error(arguments: list[str], words: list[str]):
+    assert_one_error(course_cli("run", *arguments), 1, *words)
+
+
+def test_a_lesson_missing_in_one_language_is_named(tmp_path: Path):
+    tiny_lesson(tmp_path / "notebooks", "es")
+    proc = course_cli("run", "--notebooks", tmp_path / "notebooks")
+    assert_one_error(proc, 1, str(tmp_path / "notebooks" / "en" / LESSON), "--lang")
+
+
+# --------------------------------------------------------------------------- cleaning
 
 
 def test_clean_for_commit_drops_tensorflow_start_up_lines_and_colour_codes():
@@ -171,38 +262,3 @@ def test_clean_for_commit_drops_tensorflow_start_up_lines_and_colour_codes():
     assert "papermill" not in cleaned.metadata
     assert [o.get("text") for o in cleaned.cells[0].outputs[:1]] == ["W0000 real warning\n"]
     assert cleaned.cells[0].outputs[1].data["text/plain"] == "Model"
-
-
-def test_report_table_and_json(tmp_path: Path):
-    from course_utils.runner import RunRecord
-
-    records = [
-        RunRecord(
-            "notebooks/es/x.ipynb", "es", "ok", 12.3, "out/es/x.ipynb", "CPU z", 10, 0.999, 0.941
-        ),
-        RunRecord("notebooks/en/x.ipynb", "en", "failed", 1.0, "out/en/x.ipynb", error="boom"),
-    ]
-    table = format_report(records).splitlines()
-    assert table[0].split() == [
-        "notebook",
-        "lang",
-        "status",
-        "time",
-        "device",
-        "epochs",
-        "train",
-        "acc",
-        "val",
-        "acc",
-    ]
-    assert "0.941" in table[1] and table[2].split()[2] == "failed"
-    saved = json.loads(write_report(records, tmp_path).read_text())
-    assert saved[0]["val_accuracy"] == 0.941 and saved[1]["error"] == "boom"
-
-
-@pytest.mark.parametrize(
-    ("text", "value"),
-    [("2", 2), ("0.5", 0.5), ("None", None), ("True", True), ("../data", "../data")],
-)
-def test_parameter_values_are_typed(text, value):
-    assert parse_value(text) == value and type(parse_value(text)) is type(value)

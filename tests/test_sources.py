@@ -9,22 +9,24 @@ from pathlib import Path
 import kagglehub
 import pytest
 
-from course_utils import dataset
-from course_utils.dataset import DataError
-from course_utils.sources import KAGGLE_HANDLE, fetch_data
+from course_utils.data import DataError
+from course_utils.tools import preparation
+from course_utils.tools.preparation import originals_location
+from course_utils.tools.sources import KAGGLE_HANDLE, fetch_data
 
 pytestmark = pytest.mark.usefixtures("offline")
 
 PREPARED_NAMES = ["sign_mnist_train.csv", "sign_mnist_valid.csv"]
+DEST_LISTING = ["provenance.json", *PREPARED_NAMES]  # the prepared files and their origin
 
 
 def assert_prepared(dest: Path, prepared_dir: Path) -> None:
     """``dest`` holds exactly the two prepared files, identical to the shared prepared copy."""
-    assert sorted(p.name for p in dest.iterdir()) == PREPARED_NAMES  # no .part file left
+    assert sorted(p.name for p in dest.iterdir()) == DEST_LISTING  # no .part file left
     for name in PREPARED_NAMES:
         assert (dest / name).read_bytes() == (prepared_dir / name).read_bytes()
-    assert dataset.sha256((dest / "sign_mnist_valid.csv").read_bytes()) == (
-        dataset.VALID.prepared_sha256
+    assert preparation.sha256((dest / "sign_mnist_valid.csv").read_bytes()) == (
+        preparation.VALID.prepared_sha256
     )
 
 
@@ -52,6 +54,7 @@ def test_every_source_kind_prepares_both_files(source, tmp_path, prepared_dir, s
     assert result.origin == str(source)
     assert result.files == [dest / name for name in PREPARED_NAMES]
     assert_prepared(dest, prepared_dir)
+    assert originals_location(dest) == source.resolve()  # the tests find the originals there
 
     # A second run changes nothing and says so.
     before = snapshot(dest)
@@ -246,7 +249,7 @@ def test_a_mirror_serving_a_modified_file_is_refused(
         )
     message = str(caught.value)
     assert f"{bad.template}: ValueError: SHA256 hash of downloaded file" in message
-    assert dataset.TRAIN.sha256_crlf in message
+    assert preparation.TRAIN.sha256_crlf in message
     assert bad.requested("sign_mnist_train.csv") == [200]
     assert snapshot(half_prepared_dest) == before
     assert list(downloads.iterdir()) == []  # pooch kept no copy of the bad download

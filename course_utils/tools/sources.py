@@ -15,23 +15,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from course_utils.dataset import (
-    COURSE_ROOT,
-    DEFAULT_DATA_DIR,
+from course_utils.data import DataError, is_prepared
+from course_utils.tools.files import remove_stale_parts
+from course_utils.tools.preparation import (
     SPLITS,
-    DataError,
     Split,
     ensure_writable,
-    is_prepared,
     verify_original,
     write_prepared,
+    write_provenance,
 )
 
 SOURCE_ENV = "ASL_DATA_SOURCE"
 MIRRORS_ENV = "ASL_DATA_MIRRORS"
 KAGGLE_HANDLE = "datamunge/sign-language-mnist"
 KAGGLE_PAGE = "https://www.kaggle.com/datasets/datamunge/sign-language-mnist"
-DOWNLOAD_CACHE = COURSE_ROOT / "datasets" / "downloads"
 # Each mirror is a URL template in which {name} stands for the original file name.
 MIRRORS = (
     "https://raw.githubusercontent.com/lindseyeggleston/sign_mnist/"
@@ -51,19 +49,22 @@ class FetchResult:
 
 
 def fetch_data(
+    *,
+    dest: Path,
     source: str | os.PathLike[str] | None = None,
-    dest: str | os.PathLike[str] | None = None,
     mirrors: Sequence[str] | None = None,
     use_kaggle: bool = True,
-    download_dir: str | os.PathLike[str] | None = None,
+    download_dir: Path | None = None,
 ) -> FetchResult:
-    """Prepare the course's two CSV files in ``dest`` (``datasets/asl_data`` by default).
+    """Prepare the course's two CSV files in ``dest``, caching downloads in ``download_dir``
+    (by default a ``downloads`` folder beside ``dest``, as in the course's layout).
 
     Does nothing when they are already there and intact. Raises DataError with a message
     that names the file at fault and the fix.
     """
-    dest_dir = Path(dest) if dest is not None else DEFAULT_DATA_DIR
+    dest_dir = Path(dest)
     files = [dest_dir / split.prepared_name for split in SPLITS]
+    remove_stale_parts(dest_dir)
     if is_prepared(dest_dir):
         return FetchResult(files, str(dest_dir), already_prepared=True)
 
@@ -72,18 +73,32 @@ def fetch_data(
         ensure_writable(dest_dir)
         source = source if source is not None else os.environ.get(SOURCE_ENV) or None
         if source is not None:
-            originals, origin = read_local_source(Path(source)), str(source)
+            location = _local_path(str(source))
+            originals, origin = read_local_source(location), str(source)
         else:
-            originals, origin = _download(
+            originals, origin, location = _download(
                 mirrors if mirrors is not None else _mirrors_from_env(),
                 use_kaggle,
-                Path(download_dir) if download_dir is not None else DOWNLOAD_CACHE,
+                download_dir or dest_dir.parent / "downloads",
             )
         write_prepared(originals, dest_dir)
+        write_provenance(dest_dir, origin, location)
     except BaseException:
         _remove_empty(created)  # a failed run leaves no new, empty destination behind
         raise
     return FetchResult(files, origin, already_prepared=False)
+
+
+def _local_path(source: str) -> Path:
+    """``source`` as a local path; a URL gets a message saying where URLs belong."""
+    if "://" in source:
+        raise DataError(
+            f"{source} is a URL, but --source and {SOURCE_ENV} take a local folder or .zip "
+            f"file. To download from a server of your own, put a URL template in {MIRRORS_ENV} "
+            f"instead, with {{name}} where the file name goes, for example: "
+            f"{MIRRORS_ENV}='{source.rstrip('/')}/{{name}}'"
+        )
+    return Path(source).expanduser()
 
 
 def _missing_folders(folder: Path) -> list[Path]:
@@ -203,16 +218,18 @@ def _mirrors_from_env() -> Sequence[str]:
 
 def _download(
     mirrors: Sequence[str], use_kaggle: bool, download_dir: Path
-) -> tuple[dict[Split, bytes], str]:
+) -> tuple[dict[Split, bytes], str, Path]:
+    """The verified originals, where they came from, and where they now lie on disk."""
     failures: list[str] = []
     if use_kaggle:
         try:
-            return _from_kaggle(), f"Kaggle ({KAGGLE_HANDLE})"
+            folder = _from_kaggle()
+            return read_local_source(folder), f"Kaggle ({KAGGLE_HANDLE})", folder
         except Exception as exc:  # kagglehub raises many types for network and API errors
             failures.append(f"Kaggle ({KAGGLE_HANDLE}): {_short(exc)}")
     for template in mirrors:
         try:
-            return _from_mirror(template, download_dir), template
+            return _from_mirror(template, download_dir), template, download_dir
         except Exception as exc:  # pooch raises requests' errors and ValueError on a bad hash
             failures.append(f"{template}: {_short(exc)}")
     tried = "\n  - ".join(failures) or "(no source configured)"
@@ -224,11 +241,11 @@ def _download(
     )
 
 
-def _from_kaggle() -> dict[Split, bytes]:
+def _from_kaggle() -> Path:
+    """The folder where kagglehub keeps its copy of the dataset (downloaded if needed)."""
     import kagglehub
 
-    folder = Path(kagglehub.dataset_download(KAGGLE_HANDLE))
-    return read_local_source(folder)
+    return Path(kagglehub.dataset_download(KAGGLE_HANDLE))
 
 
 def _from_mirror(template: str, download_dir: Path) -> dict[Split, bytes]:

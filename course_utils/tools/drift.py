@@ -10,14 +10,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from course_utils.notebook_checks import parity_problems
-from course_utils.notebook_io import read_notebook, write_notebook
+from course_utils.layout import LANGUAGE_NAMES, Lesson
+from course_utils.tools.notebook_checks import parity_problems
+from course_utils.tools.notebook_io import read_notebook, write_notebook
 
 SYNC_KEY = "twin_sha256"
-LANGUAGE_NAMES = {"es": "Spanish", "en": "English"}
 
 
 @dataclass(frozen=True)
@@ -84,18 +83,11 @@ def mark_synced(twins: dict[str, Any], cell_ids: Iterable[str] | None = None) ->
     return wanted
 
 
-def twin_paths(notebooks_dir: Path) -> list[dict[str, Path]]:
-    """Each lesson as ``{"es": path, "en": path}``, from the Spanish folder's file names."""
-    return [
-        {"es": path, "en": notebooks_dir / "en" / path.name}
-        for path in sorted((notebooks_dir / "es").glob("*.ipynb"))
-    ]
+def load_twins(lesson: Lesson) -> dict[str, Any]:
+    """Both notebooks of ``lesson``, by language."""
+    return {lang: read_notebook(path) for lang, path in lesson.paths.items()}
 
 
-def load_twins(paths: dict[str, Path]) -> dict[str, Any]:
-    return {lang: read_notebook(path) for lang, path in paths.items()}
-
-
-def save_twins(twins: dict[str, Any], paths: dict[str, Path]) -> None:
+def save_twins(twins: dict[str, Any], lesson: Lesson) -> None:
     for lang, notebook in twins.items():
-        write_notebook(paths[lang], notebook)
+        write_notebook(lesson.path(lang), notebook)

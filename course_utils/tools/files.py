@@ -6,11 +6,13 @@ import os
 import tempfile
 from pathlib import Path
 
+PART_SUFFIX = ".part"
+
 
 def stage(target: Path, content: bytes) -> Path:
     """Write ``content`` in full to a hidden temporary file beside ``target``; return its path."""
     handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed below, kept on disk)
-        dir=target.parent, prefix=f".{target.name}.", suffix=".part", delete=False
+        dir=target.parent, prefix=f".{target.name}.", suffix=PART_SUFFIX, delete=False
     )
     path = Path(handle.name)
     try:
@@ -32,6 +34,15 @@ def write_atomically(target: Path, content: bytes) -> None:
         os.replace(staged, target)
     finally:
         staged.unlink(missing_ok=True)
+
+
+def remove_stale_parts(folder: Path, pattern: str = f".*{PART_SUFFIX}") -> list[Path]:
+    """Delete the hidden partial files (``.*.part``) that a killed run left in ``folder``."""
+    removed = []
+    for path in folder.glob(pattern) if folder.is_dir() else ():
+        path.unlink(missing_ok=True)
+        removed.append(path)
+    return removed
 
 
 def _umask() -> int:

@@ -1,8 +1,8 @@
-"""The course's explanatory figures, drawn with matplotlib.
+"""The lessons' diagrams in img/, drawn with matplotlib.
 
-The figures hold no Spanish or English words, only numbers, symbols, tensor shapes and Keras
+The diagrams hold no Spanish or English words, only numbers, symbols, tensor shapes and Keras
 layer names, so the same PNG files serve both notebooks. They are drawn on the Agg canvas
-without pyplot, and ``draw_figures`` writes byte-identical files every time it runs with the
+without pyplot, and ``draw_diagrams`` writes byte-identical files every time it runs with the
 same matplotlib version and fonts.
 """
 
@@ -19,7 +19,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch, Rectangle
 
-from course_utils.files import write_atomically
+from course_utils.tools.files import write_atomically
 
 DPI = 150
 
@@ -90,7 +90,9 @@ _POOL_COLOURS = ("#a6cee3", "#fdcf8f", "#b2dfa5", "#f6b8d1")
 _POOL_STRONG = ("#4a90c2", "#e8902a", "#4fa845", "#d9579a")
 
 _NETWORK = (4, 5, 5, 3)  # neurons per layer
-_DROPPED_NEURONS = {1: (1, 3), 2: (0, 2)}  # hidden layer -> indices of the dropped neurons
+# Hidden layer -> indices of the dropped neurons: 3 of the 10 hidden neurons, the rate of the
+# model's last Dropout layer (0.3).
+_DROPPED_NEURONS = {1: (1, 3), 2: (2,)}
 _NEURON_DX, _NEURON_DY, _NEURON_RADIUS = 1.25, 0.8, 0.24
 
 
@@ -291,6 +293,12 @@ def _network(axes: Axes, left: float, dropped: dict[int, tuple[int, ...]]) -> No
                 )
 
 
+def dropout_rate() -> float:
+    """The share of the hidden neurons that the dropout diagram crosses out."""
+    hidden = sum(_NETWORK[1:-1])
+    return sum(len(dropped) for dropped in _DROPPED_NEURONS.values()) / hidden
+
+
 def draw_dropout() -> Figure:
     """The same dense network complete (left) and with dropped hidden neurons (right)."""
     span = (len(_NETWORK) - 1) * _NEURON_DX  # width of one network
@@ -304,13 +312,13 @@ def draw_dropout() -> Figure:
     _network(axes, 0, {})
     _network(axes, span + gap, _DROPPED_NEURONS)
     middle = span + gap / 2
-    rate = len(_DROPPED_NEURONS[1]) / _NETWORK[1]
+    rate = dropout_rate()
     axes.text(middle, 0.25, f"Dropout {rate:g}", ha="center", va="bottom", fontsize=13)
     _arrow(axes, (middle - 0.75, 0), (middle + 0.75, 0))
     return figure
 
 
-FIGURES: dict[str, Callable[[], Figure]] = {
+DIAGRAMS: dict[str, Callable[[], Figure]] = {
     "cnn.png": draw_cnn,
     "conv2d.png": draw_conv2d,
     "maxpool2d.png": draw_maxpool2d,
@@ -318,15 +326,15 @@ FIGURES: dict[str, Callable[[], Figure]] = {
 }
 
 
-def draw_figures(out_dir: Path) -> list[Path]:
-    """Draw every figure into ``out_dir`` as PNG, each file written atomically; return the paths.
+def draw_diagrams(out_dir: Path) -> list[Path]:
+    """Draw every diagram into ``out_dir`` as PNG, each file written atomically; return the paths.
 
     The figures are drawn with matplotlib's default style, whatever the caller's settings, and
     the PNG files carry no software version, so the same matplotlib writes the same bytes.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, build in FIGURES.items():
+    for name, build in DIAGRAMS.items():
         buffer = io.BytesIO()
         with matplotlib.style.context("default"):
             figure = build()

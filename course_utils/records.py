@@ -1,19 +1,19 @@
-"""Facts a notebook displays for the student and the course runner reads back.
+"""Records a notebook displays: facts for the student that the course runner reads back.
 
-Each fact is shown as text in the notebook's language and also stored, in the same output,
-as JSON under RECORD_MIME, so the runner reads the device and the final accuracies from the
-executed notebook without scraping log text.
+Each record is shown as text in the notebook's language and also stored, in the same output,
+as JSON under RECORD_MIME: the fields each record class lists in ``RECORDED``. The runner's
+report reads those fields from the executed notebook instead of scraping log text.
 """
 
 from __future__ import annotations
 
 import os
 import platform
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-from course_utils.i18n import pick
+from course_utils.i18n import format_percent, pick
 
 RECORD_MIME = "application/vnd.asl-course.record+json"
 
@@ -28,6 +28,8 @@ class DeviceReport:
     tensorflow: str
     keras: str
     lang: str | None = None
+
+    RECORDED: ClassVar[tuple[str, ...]] = ("device",)
 
     @property
     def on_gpu(self) -> bool:
@@ -50,18 +52,20 @@ class DeviceReport:
             self.lang,
             es=(
                 f"Entrenamiento en la CPU {self.name}, con {self.cores} "
-                f"{'núcleo' if self.cores == 1 else 'núcleos'} ({versions}). No hay GPU, así que "
-                "cada época tarda más: entre medio minuto y un minuto en un equipo portátil."
+                f"{'núcleo' if self.cores == 1 else 'núcleos'} ({versions}). TensorFlow no "
+                "detectó ninguna GPU, así que cada época tardará más que en una GPU; el registro "
+                "del entrenamiento indica cuántos segundos tarda cada una en este equipo."
             ),
             en=(
                 f"Training on the CPU {self.name}, with {self.cores} "
-                f"{'core' if self.cores == 1 else 'cores'} ({versions}). TensorFlow found no GPU, "
-                "so each epoch takes longer: between half a minute and a minute on a laptop."
+                f"{'core' if self.cores == 1 else 'cores'} ({versions}). TensorFlow detected "
+                "no GPU, so each epoch will take longer than on a GPU; the training log shows "
+                "how many seconds each one takes on this machine."
             ),
         )
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, Any]:
-        return {"text/plain": str(self), RECORD_MIME: {"device": self.device}}
+        return {"text/plain": str(self), RECORD_MIME: recorded_fields(self)}
 
 
 @dataclass(frozen=True)
@@ -73,19 +77,19 @@ class TrainingSummary:
     val_accuracy: float
     lang: str | None = None
 
+    RECORDED: ClassVar[tuple[str, ...]] = ("epochs", "train_accuracy", "val_accuracy")
+
     def __str__(self) -> str:
-        train_es, valid_es = (
-            f"{v:.1%}".replace(".", ",").replace("%", "\u00a0%") for v in self.accuracies
-        )
+        train, valid = (_accuracy_text(value, self.lang) for value in self.accuracies)
         return pick(
             self.lang,
             es=(
                 f"Tras {self.epochs} {'época' if self.epochs == 1 else 'épocas'}, la exactitud es "
-                f"del {train_es} en entrenamiento y del {valid_es} en validación."
+                f"del {train} en entrenamiento y del {valid} en validación."
             ),
             en=(
                 f"After {self.epochs} {'epoch' if self.epochs == 1 else 'epochs'}: training "
-                f"accuracy {self.train_accuracy:.1%}, validation accuracy {self.val_accuracy:.1%}."
+                f"accuracy {train}, validation accuracy {valid}."
             ),
         )
 
@@ -94,8 +98,15 @@ class TrainingSummary:
         return (self.train_accuracy, self.val_accuracy)
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, Any]:
-        record = {k: v for k, v in asdict(self).items() if k != "lang"}
-        return {"text/plain": str(self), RECORD_MIME: record}
+        return {"text/plain": str(self), RECORD_MIME: recorded_fields(self)}
+
+
+RECORD_CLASSES = (DeviceReport, TrainingSummary)
+
+
+def recorded_fields(record: Any) -> dict[str, Any]:
+    """The fields of ``record`` that its class declares in ``RECORDED``, for the runner."""
+    return {name: getattr(record, name) for name in record.RECORDED}
 
 
 def device_report(lang: str | None = None) -> DeviceReport:
@@ -122,15 +133,12 @@ def training_summary(history: Any, lang: str | None = None) -> TrainingSummary:
     )
 
 
-def read_records(notebook: Any) -> dict[str, Any]:
-    """Merge every record that an executed notebook (an nbformat node) displayed."""
-    merged: dict[str, Any] = {}
-    for cell in notebook.cells:
-        for output in cell.get("outputs", []):
-            record = output.get("data", {}).get(RECORD_MIME)
-            if isinstance(record, dict):
-                merged.update(record)
-    return merged
+def _accuracy_text(value: float, lang: str | None) -> str:
+    """An accuracy in percent with two decimals (0.99975 reads 99.97 %), which reads 100 only
+    when it is exactly 1: 0.99999 reads 99.99 %, not 100.00 %."""
+    if value < 1 and round(100 * value, 2) >= 100:
+        value = 0.9999
+    return format_percent(value, 2, lang)
 
 
 def _cpu_name() -> str:

@@ -1,0 +1,296 @@
+"""Every lesson, in both languages, in JupyterLab in a real (headless) browser.
+
+As a student would: open the lesson with the class settings of `make lab` (jupyter/), see its
+title and figures, type small parameters into the parameters cell, Run → Run All Cells, and read
+the outputs: no error, the device report and the training summary in the lesson's language, the
+plots drawn. Without the prepared data, the loading cell must say how to prepare it. A
+screenshot of each lesson goes to build/browser/ for an instructor to look at.
+
+The browser tests are slow (`make test-quick` skips them); `make test-browser` runs them alone.
+They need Playwright (dev extra) and a Chromium or Chrome ($CHROME_PATH, /usr/bin/chromium,
+chromium, chromium-browser or google-chrome on PATH): without one they are skipped, except under
+CI (CI=true), where they fail.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lab_browser import (
+    CHROMIUM_ARGS,
+    LAB_CONFIG,
+    REPO_ROOT,
+    SCREENSHOTS,
+    LabServer,
+    LessonFacts,
+    LessonPage,
+    check_lesson,
+    check_missing_data,
+    course_copy,
+    find_browser,
+    in_ci,
+    jupyterlab,
+    read_notebook,
+    source,
+    write_notebook,
+)
+
+from course_utils.layout import LANGUAGES, find_course
+
+COURSE = find_course(REPO_ROOT)
+LESSONS = COURSE.lessons()
+CASES = [
+    pytest.param(lesson, lang, id=f"{lesson.name}-{lang}")
+    for lesson in LESSONS
+    for lang in LANGUAGES
+]
+# A few hundred rows and one epoch: the whole lesson runs in well under a minute.
+SMALL = {"EPOCHS": 1, "MAX_ROWS": 250}
+RUN_TIMEOUT = 900  # seconds for Run All (generous: slow CI machines, TensorFlow's import)
+OVERRIDES = LAB_CONFIG / "labconfig" / "default_setting_overrides.json"
+
+
+def unavailable(reason: str) -> None:
+    """Skip where the browser stack is missing, except under CI, where the test must run."""
+    if in_ci():
+        pytest.fail(f"{reason} (CI=true: the browser test must run here)", pytrace=False)
+    pytest.skip(reason)
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    executable = find_browser()
+    if executable is None:
+        unavailable(
+            "no Chromium or Chrome found ($CHROME_PATH, /usr/bin/chromium, chromium, "
+            "chromium-browser, google-chrome); on Debian/Ubuntu: apt-get install chromium"
+        )
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("Playwright is not installed: .venv/bin/pip install -e '.[dev]'")
+    playwright = sync_playwright().start()
+    try:
+        chromium = playwright.chromium.launch(
+            executable_path=executable, headless=True, chromium_sandbox=False, args=CHROMIUM_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+    finally:
+        playwright.stop()
+
+
+@pytest.fixture(scope="module")
+def lab(browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
+    """One JupyterLab for the module, serving two copies of the course: with and without data."""
+    if not any(COURSE.data.glob("*.csv")):
+        pytest.fail(f"no prepared data in {COURSE.data}: run `make data` first", pytrace=False)
+    base = tmp_path_factory.mktemp("browser")
+    root = base / "root"
+    course_copy(root / "course", data=COURSE.data)
+    course_copy(root / "no-data", data=None)
+    with jupyterlab(root, base / "home") as server:
+        yield server
+
+
+@pytest.fixture
+def page(browser, lab: LabServer) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(60_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+        lab.shutdown_kernels()
+
+
+def lesson_page(page, lab: LabServer, copy: str, lesson, lang: str) -> tuple[LessonPage, str]:
+    notebook = lab.root / copy / "notebooks" / lang / f"{lesson.name}.ipynb"
+    if not notebook.is_file():
+        pytest.fail(f"{lesson.name} has no {lang} notebook ({lesson.path(lang)})", pytrace=False)
+    facts = LessonFacts.read(notebook, committed=lesson.path(lang))
+    return LessonPage(page, facts, lang), lab.lab_url(notebook, f"{copy}-{lesson.name}-{lang}")
+
+
+def small(tmp_path: Path) -> dict[str, Any]:
+    return {**SMALL, "MODEL_DIR": str(tmp_path / "models")}
+
+
+def report(problems: list[str]) -> str:
+    return "\n".join(f"- {problem}" for problem in problems)
+
+
+# --------------------------------------------------------------------------- the lessons
+
+
+@pytest.mark.parametrize(("lesson", "lang"), CASES)
+@pytest.mark.slow
+@pytest.mark.browser
+def test_lesson_runs_in_jupyterlab(page, lab: LabServer, lesson, lang: str, tmp_path: Path):
+    view, url = lesson_page(page, lab, "course", lesson, lang)
+    others = [
+        LessonFacts.read(lesson.path(other)).title
+        for other in LANGUAGES
+        if other != lang and lesson.path(other).is_file()
+    ]
+    problems = check_lesson(
+        view,
+        url,
+        parameters=small(tmp_path),
+        other_titles=others,
+        timeout=RUN_TIMEOUT,
+        screenshot=SCREENSHOTS / f"{lesson.name}-{lang}.png",
+    )
+    assert not problems, f"{lesson.name} ({lang}) in JupyterLab:\n{report(problems)}\n" + (
+        f"JupyterLab's log:\n{lab.log_tail()}"
+    )
+
+
+@pytest.mark.parametrize(("lesson", "lang"), CASES)
+@pytest.mark.slow
+@pytest.mark.browser
+def test_lesson_without_data_says_how_to_prepare_it(
+    page, lab: LabServer, lesson, lang: str, tmp_path: Path
+):
+    view, url = lesson_page(page, lab, "no-data", lesson, lang)
+    if view.facts.index(calls="locate_dataset") is None:
+        pytest.skip(f"{lesson.name} does not read the prepared data (no locate_dataset call)")
+    problems = check_missing_data(
+        view,
+        url,
+        parameters=small(tmp_path),
+        timeout=RUN_TIMEOUT,
+        screenshot=SCREENSHOTS / f"{lesson.name}-{lang}-no-data.png",
+    )
+    assert not problems, f"{lesson.name} ({lang}) without data:\n{report(problems)}"
+
+
+# --------------------------------------------------------------------------- the checks can fail
+
+
+def break_lesson(notebook: Path) -> tuple[str, str]:
+    """Point a markdown image at a missing file and add a failing cell after the parameters.
+
+    Returns the missing image's file name and the id of the failing cell.
+    """
+    content = read_notebook(notebook)
+    cells = content["cells"]
+    for cell in cells:
+        text = source(cell)
+        if cell["cell_type"] == "markdown" and re.search(r'<img\b[^>]*src="', text):
+            cell["source"] = re.sub(
+                r'(<img\b[^>]*src=")[^"]+', r"\1../../img/no-such-figure.png", text, count=1
+            )
+            break
+    else:
+        pytest.fail(f"{notebook.name} has no <img> in its markdown to break")
+    parameters = next(
+        i for i, c in enumerate(cells) if "parameters" in c.get("metadata", {}).get("tags", [])
+    )
+    failing = {
+        "cell_type": "code",
+        "id": "injected-failure",
+        "metadata": {},
+        "execution_count": None,
+        "outputs": [],
+        "source": 'raise RuntimeError("injected failure")',
+    }
+    cells.insert(parameters + 1, failing)
+    write_notebook(notebook, content)
+    return "no-such-figure.png", failing["id"]
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_check_reports_a_broken_image_and_a_failing_cell(page, lab: LabServer, tmp_path: Path):
+    lesson, lang = LESSONS[0], LANGUAGES[-1]
+    course_copy(lab.root / "broken", data=None)
+    notebook = lab.root / "broken" / "notebooks" / lang / f"{lesson.name}.ipynb"
+    image, cell_id = break_lesson(notebook)
+    view, url = lesson_page(page, lab, "broken", lesson, lang)
+    problems = check_lesson(
+        view, url, parameters=small(tmp_path), other_titles=[], timeout=RUN_TIMEOUT
+    )
+    found = report(problems)
+    assert any(image in p and "did not load" in p for p in problems), found
+    assert any(cell_id in p and "RuntimeError: injected failure" in p for p in problems), found
+    # Run All stops at the error: the later cells, the device report and the plots are missing.
+    assert any("code cells did not run" in p for p in problems), found
+    assert any("no device report" in p for p in problems), found
+    assert any("shows no plot" in p for p in problems), found
+
+
+# --------------------------------------------------------------------------- the class settings
+
+
+def test_class_settings_are_valid_for_the_installed_jupyterlab():
+    """jupyter/labconfig holds settings JupyterLab knows, with values its schemas accept."""
+    import jsonschema
+    from jupyterlab.commands import get_app_dir
+
+    schemas = Path(get_app_dir()) / "schemas"
+    overrides = json.loads(OVERRIDES.read_text(encoding="utf-8"))
+    for plugin, values in overrides.items():
+        package, _, name = plugin.partition(":")
+        schema = schemas / package / f"{name}.json"
+        assert schema.is_file(), f"{plugin}: no such JupyterLab plugin (no {schema})"
+        properties = json.loads(schema.read_text(encoding="utf-8"))
+        unknown = set(values) - set(properties.get("properties", {}))
+        assert not unknown, f"{plugin} has no setting {sorted(unknown)}"
+        jsonschema.validate(values, properties)
+    notifications = overrides["@jupyterlab/apputils-extension:notification"]
+    assert notifications == {"fetchNews": "false", "checkForUpdates": False}
+    # Every cell rendered: the browser test counts the markdown images, Ctrl+F finds any text.
+    assert overrides["@jupyterlab/notebook-extension:tracker"]["windowingMode"] == "none"
+
+
+def test_make_lab_uses_the_class_settings():
+    """`make lab` puts jupyter/ on JUPYTER_CONFIG_PATH, as the browser test does."""
+    make = shutil.which("make")
+    if make is None:
+        pytest.skip("make is not installed")
+    result = subprocess.run(
+        [make, "--no-print-directory", "-n", "lab"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    commands = result.stdout.replace("\\\n", " ").splitlines()  # join continued lines
+    lab_lines = [line for line in commands if "jupyter lab" in line]
+    assert lab_lines, result.stdout
+    assert f'JUPYTER_CONFIG_PATH="{LAB_CONFIG}' in lab_lines[-1]
+    assert "TF_CPP_MIN_LOG_LEVEL=1" in lab_lines[-1]
+    assert lab_lines[-1].rstrip().endswith("jupyter lab notebooks")
+
+
+# --------------------------------------------------------------------------- finding the browser
+
+
+def test_chrome_path_comes_first(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    browser = tmp_path / "my-chrome"
+    browser.write_text("#!/bin/sh\n")
+    browser.chmod(0o755)
+    monkeypatch.setenv("CHROME_PATH", str(browser))
+    assert find_browser() == str(browser)
+
+
+@pytest.mark.parametrize(
+    ("ci", "outcome"), [("true", pytest.fail.Exception), ("", pytest.skip.Exception)]
+)
+def test_a_missing_browser_skips_except_under_ci(monkeypatch: pytest.MonkeyPatch, ci, outcome):
+    monkeypatch.setenv("CI", ci)
+    with pytest.raises(outcome, match="no browser here"):
+        unavailable("no browser here")

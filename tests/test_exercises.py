@@ -1,0 +1,230 @@
+"""The exercises of lesson 03: answers that Keras confirms, and verdicts that say why."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from course_utils import exercises
+from course_utils.exercises import Feedback, check_exercise
+from course_utils.layout import LANGUAGES, find_course
+from course_utils.tools.notebook_io import read_notebook
+
+LESSON = "03_asl_cnn.ipynb"
+# For each exercise: the right answer, and wrong answers with a word the explanation must use.
+ANSWERS = {
+    1: (2100, [(2025, {"es": "sesgos", "en": "biases"}), (750, {"es": "canal", "en": "channel"})]),
+    2: (
+        (3, 3, 25),
+        [
+            ((4, 4, 25), {"es": 'padding="same"', "en": 'padding="same"'}),
+            ((3, 3, 50), {"es": "canales", "en": "channels"}),
+        ],
+    ),
+    3: (
+        115712,
+        [
+            (205312, {"es": "400 entradas", "en": "400 inputs"}),
+            (115200, {"es": "sesgos", "en": "biases"}),
+        ],
+    ),
+    4: (
+        414232,
+        [(401920, {"es": "capa oculta", "en": "hidden layer"}), (12, {"es": "784", "en": "784"})],
+    ),
+}
+VERDICT = {
+    "es": {True: "¡correcto!", False: "todavía no.", None: "todavía sin responder"},
+    "en": {True: "correct!", False: "not yet.", None: "not answered yet"},
+}
+
+
+# --------------------------------------------------------------------------- the answers
+
+
+def lesson_model(last_padding: str = "same"):
+    """The model of the lesson's "model" cell, built from the notebook's own code."""
+    import keras
+    from keras.layers import BatchNormalization, Conv2D, Dense, Dropout, Flatten, MaxPool2D
+
+    notebook = read_notebook(find_course().notebooks / "en" / LESSON)
+    source = next(cell.source for cell in notebook.cells if cell.get("id") == "model")
+    last = source.rindex('padding="same"')
+    source = source[:last] + f'padding="{last_padding}"' + source[last + len('padding="same"') :]
+    scope = {
+        "keras": keras,
+        "num_classes": 24,
+        "BatchNormalization": BatchNormalization,
+        "Conv2D": Conv2D,
+        "Dense": Dense,
+        "Dropout": Dropout,
+        "Flatten": Flatten,
+        "MaxPool2D": MaxPool2D,
+    }
+    exec(source, scope)
+    return scope["model"]
+
+
+def test_the_rules_give_the_lessons_model_as_keras_counts_it():
+    model = lesson_model()
+    assert model.count_params() == exercises.CNN_PARAMETERS == 264049
+    assert model.layers[-4].output.shape[1:] == (exercises.FLATTENED,)
+
+
+def test_answer_1_is_what_keras_counts_for_colour_images():
+    import keras
+
+    layer = keras.layers.Conv2D(75, (3, 3), strides=1, padding="same", activation="relu")
+    keras.Sequential([keras.Input(shape=(28, 28, 3)), layer])
+    assert layer.count_params() == exercises.RGB_CONV_PARAMETERS == ANSWERS[1][0]
+
+
+def test_answers_2_and_3_are_what_keras_gives_with_a_valid_last_pooling():
+    model = lesson_model(last_padding="valid")
+    pooling = [layer for layer in model.layers if "pooling" in layer.name][-1]
+    assert tuple(pooling.output.shape[1:]) == exercises.VALID_POOL_SHAPE == ANSWERS[2][0]
+    dense = next(layer for layer in model.layers if "dense" in layer.name)
+    assert dense.count_params() == exercises.VALID_DENSE_PARAMETERS == ANSWERS[3][0]
+
+
+def test_answer_4_is_what_keras_counts_for_the_dense_network():
+    import keras
+
+    dense_network = keras.Sequential(
+        [
+            keras.Input(shape=(28, 28, 1)),
+            keras.layers.Flatten(),
+            keras.layers.Dense(512, activation="relu"),
+            keras.layers.Dense(24, activation="softmax"),
+        ]
+    )
+    assert dense_network.count_params() == exercises.DENSE_NETWORK_PARAMETERS == ANSWERS[4][0]
+
+
+@pytest.mark.parametrize(
+    ("size", "padding", "expected"),
+    [(28, "same", 14), (7, "same", 4), (7, "valid", 3), (6, "valid", 3), (5, "valid", 2)],
+)
+def test_pooled_size_matches_keras(size, padding, expected):
+    import keras
+
+    layer = keras.layers.MaxPool2D((2, 2), strides=2, padding=padding)
+    assert layer.compute_output_shape((1, size, size, 1))[1] == expected
+    assert exercises.pooled_size(size, padding=padding) == expected
+
+
+# --------------------------------------------------------------------------- the verdicts
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("number", sorted(ANSWERS))
+def test_a_right_answer_is_confirmed_with_the_reason(number, lang):
+    right, _ = ANSWERS[number]
+    feedback = check_exercise(number, right, lang=lang)
+    assert feedback.correct is True
+    heading = {"es": f"Ejercicio {number}: ", "en": f"Exercise {number}: "}[lang]
+    assert feedback.message.startswith(heading + VERDICT[lang][True])
+    reason = feedback.message.removeprefix(heading + VERDICT[lang][True]).strip()
+    assert len(reason.split()) >= 12, "a right answer also says why"
+    assert str(feedback) == feedback.message
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("number", sorted(ANSWERS))
+def test_wrong_answers_are_refused_with_the_reason(number, lang):
+    _, wrong = ANSWERS[number]
+    for answer, words in wrong:
+        feedback = check_exercise(number, answer, lang=lang)
+        assert feedback.correct is False, answer
+        assert VERDICT[lang][False] in feedback.message
+        assert words[lang] in feedback.message, feedback.message
+        assert VERDICT[lang][True] not in feedback.message
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_messages_speak_the_notebooks_language(lang):
+    other = "en" if lang == "es" else "es"
+    for number, (right, wrong) in ANSWERS.items():
+        for answer in (None, right, wrong[0][0], "oops"):
+            message = check_exercise(number, answer, lang=lang).message
+            for verdict in VERDICT[other].values():
+                assert verdict not in message, message
+
+
+@pytest.mark.parametrize(
+    ("number", "answer", "lang", "words"),
+    [
+        (1, "2100", "en", "without quotes"),
+        (1, 2100.5, "es", "número entero"),
+        (1, True, "en", "whole number"),
+        (2, 3, "en", "a tuple"),
+        (2, (3, 3), "es", "tres números"),
+        (3, None, "es", "answer_3"),
+    ],
+)
+def test_answers_of_the_wrong_kind_are_explained(number, answer, lang, words):
+    feedback = check_exercise(number, answer, lang=lang)
+    assert feedback.correct is (None if answer is None else False)
+    assert words in feedback.message
+
+
+def test_equivalent_answers_are_accepted():
+    import numpy as np
+
+    assert check_exercise(1, 2100.0, lang="en").correct
+    assert check_exercise(1, np.int64(2100), lang="en").correct
+    assert check_exercise(2, [3, 3, 25], lang="en").correct
+    assert check_exercise(2, (None, 3, 3, 25), lang="en").correct  # as model.summary() shows
+
+
+def test_unknown_exercise_is_refused():
+    with pytest.raises(ValueError, match="1 to 4"):
+        check_exercise(5, 1, lang="en")
+
+
+def test_the_language_defaults_to_the_notebooks(monkeypatch):
+    monkeypatch.setenv("COURSE_LANG", "es")
+    assert check_exercise(1, None).message.startswith("Ejercicio 1: todavía sin responder")
+
+
+def test_feedback_is_displayed_as_its_message():
+    from IPython.lib.pretty import pretty
+
+    feedback = check_exercise(2, None, lang="en")
+    assert isinstance(feedback, Feedback) and feedback.correct is None
+    assert pretty(feedback) == feedback.message
+
+
+# --------------------------------------------------------------------------- the notebooks
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_lesson_asks_each_exercise_and_checks_it_unanswered(lang):
+    cells = {
+        cell.get("id"): cell
+        for cell in read_notebook(find_course().notebooks / lang / LESSON).cells
+    }
+    for number in ANSWERS:
+        assert cells[f"answer-{number}"].source == f"answer_{number} = None"
+        check = cells[f"check-{number}"]
+        assert check.source == f"check_exercise({number}, answer_{number})"
+        assert "nbval-check-output" in check.metadata.get("tags", [])
+        solution = cells[f"solution-{number}"].source
+        assert re.match(r"<details>\s*<summary>", solution) and solution.rstrip().endswith(
+            "</details>"
+        )
+        for output in check.get("outputs", []):  # stored by a full run: the unanswered state
+            text = output.get("data", {}).get("text/plain", "")
+            assert text == check_exercise(number, None, lang=lang).message
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_each_solution_computes_the_expected_answer(lang):
+    notebook = read_notebook(find_course().notebooks / lang / LESSON)
+    for number in ANSWERS:
+        solution = next(c.source for c in notebook.cells if c.get("id") == f"solution-{number}")
+        code = re.search(r"```python\n(.*?)```", solution, flags=re.S).group(1)
+        scope: dict[str, object] = {}
+        exec(code, scope)
+        assert check_exercise(number, scope[f"answer_{number}"], lang=lang).correct
