@@ -1,6 +1,7 @@
 """Training speed of lesson 03's CNN: the source lesson's way against the lesson's own way.
 
-Every way trains the model of a lesson's "model" and "compile" cells from the same initial
+Every way trains the model of a lesson's cells (its "model" and "compile" cells, and for lesson
+04a the cells that build its augmentation and learning-rate schedule) from the same initial
 weights on the same batches (batch size 32), alternating the ways, their order flipped each
 round; the first --warmup steps of a round are not timed. Run it from the course's folder.
 """
@@ -56,18 +57,25 @@ def lesson_data(frames: Names, lesson03: Cells) -> Arrays:
 
 @dataclass(frozen=True)
 class Way:
-    """One way to train: whose "model" and "compile" cells, and how the data is prepared."""
+    """One way to train: whose cells build and compile the model, and how the data is prepared."""
 
     name: str
     description: str
-    lesson: str  # the lesson name pattern whose "model" and "compile" cells build the model
+    lesson: str  # the lesson name pattern whose cells build the model
     data: Callable[[Names, Cells], Arrays]  # lesson 03's data frames and cells -> images
+    cells: tuple[str, ...] = ("model", "compile")  # run in order, after parameters and imports
 
 
 WAYS = (
     Way("source", "the source lesson's data, lesson 03's model", "03_*", source_data),
     Way("lesson", "lesson 03 exactly as the notebook has it", "03_*", lesson_data),
-    Way("augmented", "lesson 04a's model, lesson 03's data", "04a_*", lesson_data),
+    Way(
+        "augmented",
+        "lesson 04a's model, schedule and compile, lesson 03's data",
+        "04a_*",
+        lesson_data,
+        ("augmentation", "model", "schedule", "compile"),
+    ),
 )
 
 
@@ -88,15 +96,16 @@ def run_cells(cells: Cells, ids: tuple[str, ...], names: Names) -> None:
         exec(cells[cell_id], names)
 
 
-def build_model(cells: Cells, num_classes: int) -> keras.Model:
-    """The model of a lesson's "model" and "compile" cells, after its parameters and imports."""
+def build_model(cells: Cells, ids: tuple[str, ...], num_classes: int, x_train: Any) -> keras.Model:
+    """The model of a lesson's cells ``ids``, run after its parameters and imports, with the
+    training images as ``x_train`` (lesson 04a's schedule counts the steps of an epoch)."""
     setup = ast.parse(cells.get("setup", ""))
     imports = [node for node in setup.body if isinstance(node, ast.Import | ast.ImportFrom)]
-    names: Names = {"num_classes": num_classes}
+    names: Names = {"num_classes": num_classes, "x_train": x_train}
     run_cells(cells, ("parameters",), names)
     exec(compile(ast.Module(imports, type_ignores=[]), "setup imports", "exec"), names)
     keras.utils.set_random_seed(SEED)  # the same initial weights for every way
-    run_cells(cells, ("model", "compile"), names)
+    run_cells(cells, ids, names)
     return names["model"]
 
 
@@ -169,9 +178,9 @@ def prepare(course: Course, args: argparse.Namespace) -> tuple[list[Trainee], Ar
         if cells is None:
             print(f"  {way.name}: skipped, there is no notebooks/en/{way.lesson}.ipynb")
             continue
-        trainee = Trainee(
-            way, build_model(cells, frames["num_classes"]), way.data(frames, lesson03)
-        )
+        images = way.data(frames, lesson03)
+        model = build_model(cells, way.cells, frames["num_classes"], images[0])
+        trainee = Trainee(way, model, images)
         print(f"  {way.name}: {way.description} ({trainee.images[0].dtype} images)")
         trainees.append(trainee)
     return trainees, (frames["y_train"], frames["y_valid"])

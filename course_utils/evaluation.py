@@ -1,4 +1,4 @@
-"""Which letters the model gets right, and which it confuses."""
+"""Which letters the model gets right, which it confuses, and its top guesses for an image."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from course_utils.data import LETTERS, NUM_CLASSES
-from course_utils.i18n import format_number, pick
+from course_utils.i18n import format_number, format_percent, pick
 
 
 def confusion_counts(true_labels: np.ndarray, predicted_labels: np.ndarray) -> np.ndarray:
@@ -58,4 +58,30 @@ def most_confused(
         (LETTERS[t], LETTERS[p], count, format_number(100 * count / per_letter[t], 1, lang))
         for count, t, p in mistakes[:top]
     ]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def top_predictions(
+    probabilities: np.ndarray, names: list[str], k: int = 3, lang: str | None = None
+) -> pd.DataFrame:
+    """One row per image: its name and the ``k`` most probable letters, most probable first,
+    each with its probability as a percentage written as the notebook's language writes it."""
+    probabilities = np.asarray(probabilities)
+    if probabilities.ndim != 2 or probabilities.shape[1] != NUM_CLASSES:
+        raise ValueError(
+            f"Expected one row of {NUM_CLASSES} probabilities per image; got shape "
+            f"{probabilities.shape}."
+        )
+    if len(names) != len(probabilities):
+        raise ValueError(f"{len(names)} names for {len(probabilities)} rows of probabilities.")
+    ordinals = pick(lang, es="primera segunda tercera", en="first second third").split()
+    columns = [pick(lang, es="imagen", en="image")] + [
+        ordinals[rank] if rank < len(ordinals) else f"#{rank + 1}" for rank in range(k)
+    ]
+    rows = []
+    for name, row in zip(names, probabilities, strict=True):
+        best = np.argsort(row, kind="stable")[::-1][:k]
+        rows.append(
+            [name] + [f"{LETTERS[i]} ({format_percent(float(row[i]), 1, lang)})" for i in best]
+        )
     return pd.DataFrame(rows, columns=columns)

@@ -1,9 +1,13 @@
-"""The exercises of lesson 03, and the checks that tell you whether your answer is right, and why.
+"""The lessons' exercises, and the checks that tell you whether your answer is right, and why.
 
-In the notebook, write your answer in the variable (``answer_1 = ...``) and run the check cell:
+Lesson 03: write your answer in the variable (``answer_1 = ...``) and run the check cell:
 ``check_exercise(1, answer_1)``. The expected answers are not typed in by hand: they are
 computed below from the same rules the lesson explains (a test also compares them with the
 parameters Keras counts for the same layers).
+
+Lesson 04b: write the function ``predict_letter(path)`` and run
+``check_predict_letter(predict_letter, model, paths)``, which compares its letters with those
+of the lesson's own steps, written out below in ``lesson_steps``.
 """
 
 from __future__ import annotations
@@ -12,8 +16,13 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from numbers import Integral, Real
+from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from course_utils.data import NUM_CLASSES as LETTER_COUNT
+from course_utils.data import letter
 from course_utils.i18n import format_number, pick
 
 TIMES = "\u00d7"  # the multiplication sign
@@ -86,7 +95,7 @@ DENSE_NETWORK_PARAMETERS = dense_parameters(IMAGE_SIDE * IMAGE_SIDE, DENSE_UNITS
 class Feedback:
     """The verdict on one answer: ``correct`` is None while the exercise is not answered."""
 
-    exercise: int
+    exercise: int | str
     correct: bool | None
     message: str
 
@@ -407,3 +416,210 @@ _CHECKS: dict[int, Callable[[Any, str | None], tuple[bool, str]]] = {
     3: _check_3,
     4: _check_4,
 }
+
+
+# --------------------------------------------------------------------------- lesson 04b
+
+
+def lesson_steps(path: Any, model: Any, crop: bool = True, scale: bool = True) -> np.ndarray:
+    """The 24 probabilities the model gives the image file at ``path``, by lesson 04b's steps:
+    read it in grey, crop the centred square, resize it to 28x28, divide by 255, reshape to
+    (1, 28, 28, 1) and predict. ``crop`` or ``scale`` False skip a step, as a slip would."""
+    import keras
+
+    image = keras.utils.load_img(path, color_mode="grayscale")
+    if crop:
+        width, height = image.size
+        side = min(width, height)
+        left, top = (width - side) // 2, (height - side) // 2
+        image = image.crop((left, top, left + side, top + side))
+    pixels = keras.utils.img_to_array(image.resize((28, 28)))
+    if scale:
+        pixels = pixels / 255
+    return model.predict(pixels.reshape(1, 28, 28, 1), verbose=0)[0]
+
+
+def check_predict_letter(
+    function: Callable[[Any], Any], model: Any, paths: list[Any], lang: str | None = None
+) -> Feedback:
+    """Check a student's ``predict_letter(path)`` on the image files ``paths``: right when it
+    returns, for each one, the letter that the lesson's steps give with ``model``."""
+    name = "predict_letter"
+    heading = f"{name}: "
+    paths = [Path(path) for path in paths]
+    if not paths:
+        raise ValueError("Give at least one image file to check predict_letter on.")
+    answers = []
+    for path in paths:
+        try:
+            answers.append(function(path))
+        except Exception as error:
+            return Feedback(
+                name,
+                False,
+                heading
+                + pick(lang, es="todavía no. ", en="not yet. ")
+                + pick(
+                    lang,
+                    es=(
+                        f"Con la imagen {path.name}, tu función lanzó {type(error).__name__}: "
+                        f"{error}. Pruébala primero con una sola imagen, paso a paso."
+                    ),
+                    en=(
+                        f"With the image {path.name}, your function raised "
+                        f"{type(error).__name__}: {error}. Try it on one image first, step by "
+                        "step."
+                    ),
+                ),
+            )
+        if answers[0] is None:
+            return Feedback(
+                name,
+                None,
+                heading
+                + pick(
+                    lang,
+                    es=(
+                        "todavía sin responder: tu función devuelve None. Escribe sus pasos en "
+                        "la celda de predict_letter, ejecútala y vuelve a ejecutar esta."
+                    ),
+                    en=(
+                        "not answered yet: your function returns None. Write its steps in the "
+                        "predict_letter cell, run it and run this cell again."
+                    ),
+                ),
+            )
+    expected = [lesson_steps(path, model) for path in paths]
+    letters = [letter(int(p.argmax())) for p in expected]
+    if all(_same_letter(a, e) for a, e in zip(answers, letters, strict=True)):
+        listed = ", ".join(
+            f"{path.name} → {found}" for path, found in zip(paths, letters, strict=True)
+        )
+        return Feedback(
+            name,
+            True,
+            heading
+            + pick(
+                lang,
+                es=(
+                    f"¡correcto! Para las {len(paths)} imágenes, tu función da la misma letra "
+                    f"que los pasos de la lección: {listed}."
+                ),
+                en=(
+                    f"correct! For all {len(paths)} images, your function gives the same letter "
+                    f"as the lesson's steps: {listed}."
+                ),
+            ),
+        )
+    return Feedback(
+        name,
+        False,
+        heading
+        + pick(lang, es="todavía no. ", en="not yet. ")
+        + _why_predict_letter_is_wrong(answers, letters, expected, paths, model, lang),
+    )
+
+
+def _same_letter(answer: Any, expected: str) -> bool:
+    """True when ``answer`` is the text ``expected`` (never for an array or a number)."""
+    return isinstance(answer, str) and answer == expected
+
+
+def _why_predict_letter_is_wrong(
+    answers: list[Any],
+    letters: list[str],
+    expected: list[np.ndarray],
+    paths: list[Path],
+    model: Any,
+    lang: str | None,
+) -> str:
+    index = next(
+        i for i, (a, e) in enumerate(zip(answers, letters, strict=True)) if not _same_letter(a, e)
+    )
+    answer, path = answers[index], paths[index]
+    best = int(expected[index].argmax())
+    if isinstance(answer, Integral) and not isinstance(answer, bool) and int(answer) == best:
+        return pick(
+            lang,
+            es=(
+                f"Para {path.name} devuelves {best}, la posición de la letra, no la letra: "
+                f"letter({best}) la convierte en {letters[index]!r}."
+            ),
+            en=(
+                f"For {path.name} you return {best}, the letter's position, not the letter: "
+                f"letter({best}) turns it into {letters[index]!r}."
+            ),
+        )
+    if np.ndim(answer) > 0 and np.size(answer) == LETTER_COUNT:
+        return pick(
+            lang,
+            es=(
+                f"Para {path.name} devuelves las {LETTER_COUNT} probabilidades. La función debe "
+                "devolver una sola letra: la de mayor probabilidad (argmax), pasada por letter()."
+            ),
+            en=(
+                f"For {path.name} you return the {LETTER_COUNT} probabilities. The function "
+                "must return one letter: the most probable one (argmax), passed through letter()."
+            ),
+        )
+    if not isinstance(answer, str):
+        return pick(
+            lang,
+            es=(
+                f"Para {path.name} devuelves {answer!r}, de tipo {type(answer).__name__}. La "
+                "función debe devolver la letra como texto, por ejemplo 'A'."
+            ),
+            en=(
+                f"For {path.name} you return {answer!r}, of type {type(answer).__name__}. The "
+                "function must return the letter as text, for example 'A'."
+            ),
+        )
+    slips = {
+        "scale": pick(
+            lang,
+            es=(
+                "Coinciden con los de una imagen sin dividir entre 255: el modelo aprendió con "
+                "píxeles entre 0 y 1."
+            ),
+            en=(
+                "They match an image that was not divided by 255: the model learned on pixels "
+                "between 0 and 1."
+            ),
+        ),
+        "crop": pick(
+            lang,
+            es=(
+                f"Coinciden con los de una imagen reducida a 28{TIMES}28 sin recortar antes el "
+                "cuadrado central: la mano queda deformada, más estrecha."
+            ),
+            en=(
+                f"They match an image resized to 28{TIMES}28 without first cropping the centred "
+                "square: the hand comes out squashed."
+            ),
+        ),
+    }
+    for slip, why in slips.items():
+        variant = [letter(int(lesson_steps(p, model, **{slip: False}).argmax())) for p in paths]
+        matches = all(_same_letter(a, v) for a, v in zip(answers, variant, strict=True))
+        if variant != letters and matches:
+            return (
+                pick(
+                    lang,
+                    es="Tus letras no son las de los pasos de la lección. ",
+                    en="Your letters are not those of the lesson's steps. ",
+                )
+                + why
+            )
+    return pick(
+        lang,
+        es=(
+            f"Para {path.name} devuelves {answer!r}, pero los pasos de la lección dan "
+            f"{letters[index]!r}. Repasa los pasos: escala de grises, cuadrado central, "
+            f"28{TIMES}28, división entre 255 y forma (1, 28, 28, 1)."
+        ),
+        en=(
+            f"For {path.name} you return {answer!r}, but the lesson's steps give "
+            f"{letters[index]!r}. Go through the steps again: greyscale, centred square, "
+            f"28{TIMES}28, division by 255 and shape (1, 28, 28, 1)."
+        ),
+    )

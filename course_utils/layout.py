@@ -111,6 +111,12 @@ class Course:
         return self.root / "jupyter"
 
     @property
+    def new_images(self) -> Path:
+        """The photo-like image files that lesson 04b writes from validation images
+        (git-ignored, like everything under build/)."""
+        return self.build / "new_images"
+
+    @property
     def student_edition(self) -> Path:
         return self.build / "student"
 

@@ -1,5 +1,5 @@
-"""Figures the lessons show: sample images, training curves, predictions, what the network
-learned.
+"""Figures the lessons show: sample images, augmented images, training curves and learning
+rates, predictions, what the network learned, and image files on their way to the model.
 
 Each function returns a matplotlib Figure; in a notebook, a figure created in a cell is
 shown when the cell ends. Numbers on the axes follow the notebook's language (0,90 in
@@ -8,6 +8,7 @@ Spanish, 0.90 in English).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import matplotlib.pyplot as plt
@@ -290,10 +291,123 @@ def show_feature_maps(
     return figure
 
 
-def _grid(count: int, columns: int = 6) -> tuple[Figure, list[Any]]:
+def show_augmented(image: np.ndarray, versions: Any, label: int, lang: str | None = None) -> Figure:
+    """One image, framed, followed by augmented versions of it, all on the same grey scale."""
+    versions = as_images(_numpy(versions))
+    figure, axes = _grid(len(versions) + 1)
+    for ax, shown in zip(axes, [as_images(image)[0], *versions], strict=True):
+        ax.imshow(shown, cmap="gray", vmin=0, vmax=1)
+    axes[0].axis("on")
+    axes[0].set_xticks([])
+    axes[0].set_yticks([])
+    for spine in axes[0].spines.values():
+        spine.set(color="black", linewidth=2.5)
+    axes[0].set_title(pick(lang, es="original", en="original"), fontsize=12)
+    for number, ax in enumerate(axes[1:], start=1):
+        ax.set_title(pick(lang, es=f"versión {number}", en=f"version {number}"), fontsize=11)
+    name, count = letter(int(label)), len(versions)
+    figure.suptitle(
+        pick(
+            lang,
+            es=f"Una imagen de la letra {name} y {count} versiones aumentadas",
+            en=f"An image of the letter {name} and {count} augmented versions",
+        )
+    )
+    return figure
+
+
+def show_batch(images: Any, labels: np.ndarray, lang: str | None = None) -> Figure:
+    """A batch of images as the model receives them, each titled with its letter."""
+    images = as_images(_numpy(images))
+    figure, axes = _grid(len(images), columns=8, size=1.5)
+    for ax, shown, label in zip(axes, images, labels, strict=True):
+        ax.imshow(shown, cmap="gray", vmin=0, vmax=1)
+        ax.set_title(letter(int(label)), fontsize=11)
+    figure.suptitle(
+        pick(
+            lang,
+            es=f"Un lote de {len(images)} imágenes tras el aumento de datos",
+            en=f"A batch of {len(images)} images after data augmentation",
+        )
+    )
+    return figure
+
+
+def plot_learning_rate(
+    schedule: Any, steps_per_epoch: int, epochs: int, lang: str | None = None
+) -> Figure:
+    """The learning rate a Keras schedule gives at every training step, with the epochs marked."""
+    steps = np.arange(steps_per_epoch * epochs + 1)
+    rates = _numpy(schedule(steps))
+    figure, ax = plt.subplots(figsize=(8, 3.4), layout="constrained")
+    ax.plot(steps / steps_per_epoch, rates, color="#4a90c2", lw=2)
+    starts = np.arange(epochs + 1)
+    ax.plot(starts, rates[starts * steps_per_epoch], "o", color="black", ms=4)
+    ax.set_xticks(starts)
+    ax.set_xlim(0, epochs)
+    ax.set_ylim(0, None)
+    ax.set_xlabel(pick(lang, es="épocas completadas", en="epochs completed"))
+    ax.set_ylabel(pick(lang, es="tasa de aprendizaje", en="learning rate"))
+    ax.set_title(
+        pick(
+            lang,
+            es="La tasa de aprendizaje en cada paso del entrenamiento",
+            en="The learning rate at each training step",
+        )
+    )
+    ax.yaxis.set_major_formatter(DecimalFormatter(lang))
+    ax.grid(alpha=0.3)
+    return figure
+
+
+def show_image_files(paths: list[Any], lang: str | None = None) -> Figure:
+    """Image files as they are on disk, each titled with its name and its size in pixels."""
+    from PIL import Image
+
+    figure, axes = _grid(len(paths), columns=4, size=2.8)
+    for ax, path in zip(axes, paths, strict=True):
+        with Image.open(path) as image:
+            ax.imshow(np.asarray(image.convert("RGB")))
+            width, height = image.size
+        ax.set_title(f"{Path(path).name}\n{width}{TIMES}{height}", fontsize=10)
+    figure.suptitle(
+        pick(lang, es="Los archivos de imagen, tal como están", en="The image files, as they are")
+    )
+    return figure
+
+
+def show_preprocessing(image: Any, square: Any, small: Any, lang: str | None = None) -> Figure:
+    """Three stages of one image file on its way to the model: read in grey, cropped to the
+    centred square, and resized to 28x28 (Pillow images, or arrays)."""
+    stages = [
+        (image, pick(lang, es="en gris", en="in grey")),
+        (square, pick(lang, es="cuadrado central", en="centred square")),
+        (small, pick(lang, es="reducida", en="resized")),
+    ]
+    figure, axes = plt.subplots(1, 3, figsize=(10, 3.6), layout="constrained")
+    for ax, (stage, title) in zip(axes, stages, strict=True):
+        pixels = np.squeeze(np.asarray(stage))
+        ax.imshow(pixels, cmap="gray", vmin=0, vmax=255)
+        height, width = pixels.shape[:2]
+        ax.set_title(f"{title}: {width}{TIMES}{height}", fontsize=11)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    return figure
+
+
+def _numpy(values: Any) -> np.ndarray:
+    """A NumPy array from a NumPy array or a tensor of any Keras backend."""
+    if isinstance(values, np.ndarray):
+        return values
+    import keras
+
+    return keras.ops.convert_to_numpy(values)
+
+
+def _grid(count: int, columns: int = 6, size: float = 1.9) -> tuple[Figure, list[Any]]:
     rows = max(1, -(-count // columns))
     figure, axes = plt.subplots(
-        rows, columns, figsize=(1.9 * columns, 2.2 * rows), layout="constrained"
+        rows, columns, figsize=(size * columns, (size + 0.3) * rows), layout="constrained"
     )
     axes = list(np.ravel(axes))
     for ax in axes:

@@ -101,7 +101,53 @@ class TrainingSummary:
         return {"text/plain": str(self), RECORD_MIME: recorded_fields(self)}
 
 
-RECORD_CLASSES = (DeviceReport, TrainingSummary)
+@dataclass(frozen=True)
+class ValidationSummary:
+    """How validation accuracy ended: its best epoch, and the accuracy of the last epochs."""
+
+    best_epoch: int
+    best_val_accuracy: float
+    last_val_accuracies: tuple[float, ...]  # the last epochs' accuracies, oldest first
+    lang: str | None = None
+
+    RECORDED: ClassVar[tuple[str, ...]] = (
+        "best_epoch",
+        "best_val_accuracy",
+        "last_val_accuracies",
+    )
+
+    def __str__(self) -> str:
+        best = _accuracy_text(self.best_val_accuracy, self.lang)
+        last = [_accuracy_text(value, self.lang) for value in self.last_val_accuracies]
+        joined = last[0]
+        if len(last) > 1:
+            joined = pick(self.lang, es=" y ", en=" and ").join([", ".join(last[:-1]), last[-1]])
+        return pick(
+            self.lang,
+            es=(
+                f"La mejor exactitud de validación, del {best}, se alcanzó en la época "
+                f"{self.best_epoch}. "
+                + (
+                    f"En las {len(last)} últimas épocas: {joined}."
+                    if len(last) > 1
+                    else f"En la última época: {joined}."
+                )
+            ),
+            en=(
+                f"Best validation accuracy: {best}, at epoch {self.best_epoch}. "
+                + (
+                    f"Over the last {len(last)} epochs: {joined}."
+                    if len(last) > 1
+                    else f"In the last epoch: {joined}."
+                )
+            ),
+        )
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, Any]:
+        return {"text/plain": str(self), RECORD_MIME: recorded_fields(self)}
+
+
+RECORD_CLASSES = (DeviceReport, TrainingSummary, ValidationSummary)
 
 
 def recorded_fields(record: Any) -> dict[str, Any]:
@@ -129,6 +175,19 @@ def training_summary(history: Any, lang: str | None = None) -> TrainingSummary:
         epochs=len(metrics["accuracy"]),
         train_accuracy=float(metrics["accuracy"][-1]),
         val_accuracy=float(metrics["val_accuracy"][-1]),
+        lang=lang,
+    )
+
+
+def validation_summary(history: Any, last: int = 3, lang: str | None = None) -> ValidationSummary:
+    """The best epoch of a Keras ``History`` by validation accuracy (the first, on a tie) and
+    the validation accuracy of its ``last`` epochs."""
+    accuracies = [float(value) for value in history.history["val_accuracy"]]
+    best = max(range(len(accuracies)), key=lambda index: (accuracies[index], -index))
+    return ValidationSummary(
+        best_epoch=best + 1,
+        best_val_accuracy=accuracies[best],
+        last_val_accuracies=tuple(accuracies[-last:]),
         lang=lang,
     )
 

@@ -3,8 +3,11 @@
 As a student would: open the lesson with the class settings of `make lab` (jupyter/), see its
 title and figures, type small parameters into the parameters cell, Run → Run All Cells, and read
 the outputs: no error, the device report and the training summary in the lesson's language, the
-plots drawn. Without the prepared data, the loading cell must say how to prepare it. A
-screenshot of each lesson goes to build/browser/ for an instructor to look at.
+plots drawn. The lessons of a language run in order and share one temporary MODEL_DIR, so that
+04b finds the model that 04a saved (run alone, 04b's test fails with the message that says to
+run 04a first); each lesson writes its image files (IMAGES_DIR) to its own temporary folder.
+Without the prepared data, the loading cell must say how to prepare it. A screenshot of each
+lesson goes to build/browser/ for an instructor to look at.
 
 The browser tests are slow (`make test-quick` skips them); `make test-browser` runs them alone.
 They need Playwright (dev extra) and a Chromium or Chrome ($CHROME_PATH, /usr/bin/chromium,
@@ -46,10 +49,12 @@ from course_utils.layout import LANGUAGES, find_course
 
 COURSE = find_course(REPO_ROOT)
 LESSONS = COURSE.lessons()
+# The lessons of one language in order (03, 04a, 04b, ...), then the other language's: a lesson
+# may load the model an earlier one saved (04b loads 04a's), in the MODEL_DIR they share.
 CASES = [
     pytest.param(lesson, lang, id=f"{lesson.name}-{lang}")
-    for lesson in LESSONS
     for lang in LANGUAGES
+    for lesson in LESSONS
 ]
 # A few hundred rows and one epoch: the whole lesson runs in well under a minute.
 SMALL = {"EPOCHS": 1, "MAX_ROWS": 250}
@@ -124,8 +129,19 @@ def lesson_page(page, lab: LabServer, copy: str, lesson, lang: str) -> tuple[Les
     return LessonPage(page, facts, lang), lab.lab_url(notebook, f"{copy}-{lesson.name}-{lang}")
 
 
-def small(tmp_path: Path) -> dict[str, Any]:
-    return {**SMALL, "MODEL_DIR": str(tmp_path / "models")}
+@pytest.fixture(scope="module")
+def model_dirs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """One MODEL_DIR per language, shared by that language's lessons for the whole module."""
+    return {lang: tmp_path_factory.mktemp(f"models-{lang}") for lang in LANGUAGES}
+
+
+def small(tmp_path: Path, model_dir: Path | None = None) -> dict[str, Any]:
+    """Small parameters; a lesson only gets those its parameters cell declares."""
+    return {
+        **SMALL,
+        "MODEL_DIR": str(model_dir or tmp_path / "models"),
+        "IMAGES_DIR": str(tmp_path / "images"),
+    }
 
 
 def report(problems: list[str]) -> str:
@@ -138,7 +154,9 @@ def report(problems: list[str]) -> str:
 @pytest.mark.parametrize(("lesson", "lang"), CASES)
 @pytest.mark.slow
 @pytest.mark.browser
-def test_lesson_runs_in_jupyterlab(page, lab: LabServer, lesson, lang: str, tmp_path: Path):
+def test_lesson_runs_in_jupyterlab(
+    page, lab: LabServer, lesson, lang: str, tmp_path: Path, model_dirs: dict[str, Path]
+):
     view, url = lesson_page(page, lab, "course", lesson, lang)
     others = [
         LessonFacts.read(lesson.path(other)).title
@@ -148,7 +166,7 @@ def test_lesson_runs_in_jupyterlab(page, lab: LabServer, lesson, lang: str, tmp_
     problems = check_lesson(
         view,
         url,
-        parameters=small(tmp_path),
+        parameters=small(tmp_path, model_dirs[lang]),
         other_titles=others,
         timeout=RUN_TIMEOUT,
         screenshot=SCREENSHOTS / f"{lesson.name}-{lang}.png",

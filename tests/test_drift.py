@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_runner import run_course_command
 
 from course_utils.layout import find_course, find_lessons
 from course_utils.tools import drift
@@ -18,19 +18,19 @@ COURSE = find_course()
 
 @pytest.fixture
 def course_copy(tmp_path: Path) -> Path:
-    """A copy of notebooks/, to edit freely."""
-    shutil.copytree(COURSE.notebooks, tmp_path / "notebooks")
+    """A copy of lesson 03's twins in a notebooks/ folder of their own, to edit freely."""
+    for path in COURSE.lessons("03_*")[0].paths.values():
+        (tmp_path / "notebooks" / path.parent.name).mkdir(parents=True)
+        shutil.copy2(path, tmp_path / "notebooks" / path.parent.name / path.name)
     return tmp_path / "notebooks"
 
 
 def check(notebooks: Path) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "course_utils", "check", "--notebooks", str(notebooks)]
-    return subprocess.run(command, capture_output=True, text=True, timeout=120)
+    return run_course_command("check", "--notebooks", notebooks)
 
 
 def mark_synced(notebooks: Path, *ids: str) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "course_utils", "mark-synced", "--notebooks", str(notebooks)]
-    return subprocess.run(command + list(ids), capture_output=True, text=True, timeout=120)
+    return run_course_command("mark-synced", "--notebooks", notebooks, *ids)
 
 
 def edit(path: Path, cell_id: str, new_source: str) -> int:

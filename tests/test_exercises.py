@@ -1,13 +1,14 @@
-"""The exercises of lesson 03: answers that Keras confirms, and verdicts that say why."""
+"""The exercises of lessons 03 and 04b: answers that Keras confirms, and verdicts that say why."""
 
 from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 
 from course_utils import exercises
-from course_utils.exercises import Feedback, check_exercise
+from course_utils.exercises import Feedback, check_exercise, check_predict_letter
 from course_utils.layout import LANGUAGES, find_course
 from course_utils.tools.notebook_io import read_notebook
 
@@ -228,3 +229,160 @@ def test_each_solution_computes_the_expected_answer(lang):
         scope: dict[str, object] = {}
         exec(code, scope)
         assert check_exercise(number, scope[f"answer_{number}"], lang=lang).correct
+
+
+# --------------------------------------------------------------------------- lesson 04b
+
+LESSON_04B = "04b_new_images.ipynb"
+PREDICT_VERDICT = {
+    "es": {True: "predict_letter: ¡correcto!", False: "predict_letter: todavía no."},
+    "en": {True: "predict_letter: correct!", False: "predict_letter: not yet."},
+}
+
+
+@pytest.fixture(scope="module")
+def brightness_model():
+    """A model whose letter depends on the mean brightness m of its input: logit k is
+    48·k·m - k², so pixels in 0-1 give the letter at position 24·m (rounded), and pixels left in
+    0-255 give Y."""
+    import keras
+
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(28, 28, 1)),
+            keras.layers.Flatten(),
+            keras.layers.Dense(24, activation="softmax"),
+        ]
+    )
+    positions = np.arange(24, dtype="float32")
+    kernel = np.tile(48 * positions / 784, (784, 1))
+    model.layers[-1].set_weights([kernel, -(positions**2)])
+    return model
+
+
+@pytest.fixture(scope="module")
+def image_files(tmp_path_factory, brightness_model) -> list:
+    """Wide greyscale files: a centred square of one grey level between side bands of another,
+    so that cropping the square (or not) changes the mean brightness, and so the letter."""
+    from PIL import Image
+
+    folder = tmp_path_factory.mktemp("images")
+    paths = []
+    for number, (centre, sides) in enumerate([(0.3, 0.9), (0.5, 0.1), (0.8, 0.2)]):
+        picture = np.full((60, 120), sides * 255)
+        picture[:, 30:90] = centre * 255
+        path = folder / f"image_{number}.png"
+        Image.fromarray(picture.round().astype(np.uint8)).convert("RGB").save(path)
+        paths.append(path)
+    return paths
+
+
+def lesson_04b_solution() -> str:
+    notebook = read_notebook(find_course().notebooks / "en" / LESSON_04B)
+    solution = next(c.source for c in notebook.cells if c.get("id") == "solution")
+    return re.search(r"```python\n(.*?)```", solution, flags=re.S).group(1)
+
+
+def student_function(brightness_model, code: str):
+    """``predict_letter`` as a student would define it in the notebook, from ``code``."""
+    import keras
+
+    from course_utils.data import letter
+
+    scope = {"keras": keras, "letter": letter, "model": brightness_model, "np": np}
+    exec(code, scope)
+    return scope["predict_letter"]
+
+
+def test_the_brightness_model_tells_the_slips_apart(brightness_model, image_files):
+    letters = [
+        [
+            exercises.letter(int(exercises.lesson_steps(p, brightness_model, **slip).argmax()))
+            for p in image_files
+        ]
+        for slip in ({}, {"scale": False}, {"crop": False})
+    ]
+    assert letters[0] == ["H", "N", "U"]
+    assert letters[1] == ["Y", "Y", "Y"] and letters[2] != letters[0]
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_lessons_solution_is_confirmed(lang, brightness_model, image_files):
+    function = student_function(brightness_model, lesson_04b_solution())
+    feedback = check_predict_letter(function, brightness_model, image_files, lang=lang)
+    assert feedback.correct is True, feedback.message
+    assert feedback.message.startswith(PREDICT_VERDICT[lang][True])
+    assert "image_0.png → H" in feedback.message
+
+
+SLIPS = {  # a slip in the solution, and a word the explanation must use
+    "no division": (
+        "/ 255",
+        "",
+        {"es": "sin dividir entre 255", "en": "not divided by 255"},
+    ),
+    "no crop": (
+        "square = image.crop((left, top, left + side, top + side))",
+        "square = image",
+        {"es": "sin recortar", "en": "without first cropping"},
+    ),
+    "index": (
+        "return letter(int(probabilities.argmax()))",
+        "return int(probabilities.argmax())",
+        {"es": "la posición de la letra", "en": "the letter's position"},
+    ),
+    "probabilities": (
+        "return letter(int(probabilities.argmax()))",
+        "return probabilities",
+        {"es": "24 probabilidades", "en": "24 probabilities"},
+    ),
+    "lower case": (
+        "return letter(int(probabilities.argmax()))",
+        "return letter(int(probabilities.argmax())).lower()",
+        {"es": "Repasa los pasos", "en": "Go through the steps"},
+    ),
+    "error": (
+        "image.size",
+        "image.shape",
+        {"es": "AttributeError", "en": "AttributeError"},
+    ),
+}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("slip", sorted(SLIPS))
+def test_a_slip_is_refused_with_the_reason(slip, lang, brightness_model, image_files):
+    old, new, words = SLIPS[slip]
+    code = lesson_04b_solution()
+    assert old in code
+    function = student_function(brightness_model, code.replace(old, new))
+    feedback = check_predict_letter(function, brightness_model, image_files, lang=lang)
+    assert feedback.correct is False, feedback.message
+    assert feedback.message.startswith(PREDICT_VERDICT[lang][False])
+    assert words[lang] in feedback.message, feedback.message
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_an_unwritten_function_is_not_answered_yet(lang, brightness_model, image_files):
+    feedback = check_predict_letter(lambda path: None, brightness_model, image_files, lang=lang)
+    assert feedback.correct is None
+    assert feedback.message.startswith(f"predict_letter: {VERDICT[lang][None]}")
+    with pytest.raises(ValueError, match="at least one image"):
+        check_predict_letter(lambda path: None, brightness_model, [], lang=lang)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_lesson_04b_asks_the_exercise_and_checks_it_unanswered(lang):
+    cells = {
+        cell.get("id"): cell
+        for cell in read_notebook(find_course().notebooks / lang / LESSON_04B).cells
+    }
+    assert cells["answer"].source == "def predict_letter(path):\n    return None"
+    check = cells["check"]
+    assert check.source == "check_predict_letter(predict_letter, model, paths)"
+    assert "nbval-check-output" in check.metadata.get("tags", [])
+    solution = cells["solution"].source
+    assert re.match(r"<details>\s*<summary>", solution) and solution.rstrip().endswith("</details>")
+    for output in check.get("outputs", []):  # stored by a full run: the unanswered state
+        text = output.get("data", {}).get("text/plain", "")
+        assert text == check_predict_letter(lambda path: None, None, ["x.png"], lang=lang).message

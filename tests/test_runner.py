@@ -13,6 +13,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from cli_runner import run_course_command
 
 from course_utils.layout import find_course
 from course_utils.tools.notebook_io import read_notebook, write_notebook
@@ -43,15 +44,8 @@ def tiny_lesson(root: Path, lang: str, body: str = "", name: str = LESSON) -> Pa
     return path
 
 
-def course_cli(*args: object, cwd: Path = COURSE.root, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "course_utils", *map(str, args)],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        **kwargs,
-    )
+def course_cli(*args: object) -> subprocess.CompletedProcess:
+    return run_course_command(*args)
 
 
 def assert_one_error(proc: subprocess.CompletedProcess, code: int, *words: str) -> None:

@@ -45,6 +45,7 @@ def test_edition_mirrors_the_lessons_without_outputs(edition: Path):
     assert "fetch-data" in (edition / "README.md").read_text()
 
 
+@pytest.mark.slow
 def test_the_edition_runs_a_lesson_with_only_itself_on_disk(
     edition: Path, originals_source: Path, tmp_path: Path
 ):

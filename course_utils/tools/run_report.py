@@ -22,6 +22,9 @@ RECORD_COLUMNS: dict[str, tuple[str, Callable[[Any], str]]] = {
     "epochs": ("epochs", str),
     "train_accuracy": ("train acc", "{:.4f}".format),
     "val_accuracy": ("val acc", "{:.4f}".format),
+    "best_epoch": ("best epoch", str),
+    "best_val_accuracy": ("best val acc", "{:.4f}".format),
+    "last_val_accuracies": ("last val accs", lambda values: " ".join(f"{v:.4f}" for v in values)),
 }
 
 

@@ -1,0 +1,52 @@
+"""The trained models that a lesson saves for later lessons, and what to do when one is missing.
+
+A lesson saves its model as ``<lesson name>.keras`` in its ``MODEL_DIR`` (``models/`` in the
+course's folder by default): lesson 04a writes ``04a_augmentation.keras``, which lesson 04b loads.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from course_utils.i18n import pick
+
+RUN_COMMAND = "python -m course_utils run --pattern '{lesson}_*'"
+
+
+class ModelNotFoundError(FileNotFoundError):
+    """A lesson's saved model is missing; the message names the lesson that makes it."""
+
+
+def require_saved_model(path: str | os.PathLike[str], lang: str | None = None) -> Path:
+    """Return ``path`` as a Path when the model file is there.
+
+    Otherwise raise ModelNotFoundError, in the notebook's language, naming the lesson that
+    trains and saves the model (from the file name: ``04a_augmentation.keras`` comes from
+    lesson 04a, ``04a_augmentation.ipynb``) and the command that runs it.
+    """
+    path = Path(path)
+    if path.is_file():
+        return path
+    notebook = f"{path.stem}.ipynb"
+    lesson = path.stem.split("_", 1)[0]
+    command = RUN_COMMAND.format(lesson=lesson)
+    raise ModelNotFoundError(
+        pick(
+            lang,
+            es=(
+                f"No encuentro el modelo {path}. Lo entrena y lo guarda la lección {lesson} "
+                f"({notebook}): ejecútala entera antes que esta, en JupyterLab, o con este "
+                "comando desde la carpeta principal del curso (entrena el modelo: en una CPU "
+                f"tarda varios minutos): {command}. "
+                "Si cambiaste MODEL_DIR en aquella lección, usa aquí la misma carpeta."
+            ),
+            en=(
+                f"Cannot find the model {path}. Lesson {lesson} ({notebook}) trains and saves "
+                "it: run that whole lesson before this one, in JupyterLab, or with this "
+                "command from the course's main folder (it trains the model: several minutes "
+                f"on a CPU): {command}. "
+                "If you changed MODEL_DIR in that lesson, use the same folder here."
+            ),
+        )
+    )
