@@ -1,4 +1,4 @@
-"""A newcomer's machine: a fresh copy of the course, no shared data folder, no settings, and
+"""A newcomer's machine: a fresh copy of the course, nothing beside it, no settings, and
 the data only over the network (a real HTTP server on 127.0.0.1 stands in for the mirrors;
 Kaggle is unreachable). `make test-quick` must pass there as it is."""
 
@@ -38,7 +38,9 @@ def test_make_test_quick_passes_with_the_data_only_from_a_mirror(
     tmp_path: Path, plain_source: Path, http_mirror, closed_port: int
 ):
     clone = fresh_clone(tmp_path / "newcomer" / "course")
-    assert not (clone.parent / "shared").exists() and not (clone / "datasets" / "asl_data").exists()
+    # Nothing beside the course (no data folder of the team's) and no prepared data in it.
+    assert [p.name for p in clone.parent.iterdir()] == ["course"]
+    assert not (clone / "datasets" / "asl_data").exists()
     venv = Path(sys.prefix)
     stamp = subprocess.run(
         "cat pyproject.toml | cksum | cut -d' ' -f1",
