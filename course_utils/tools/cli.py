@@ -199,10 +199,9 @@ def _run(args: argparse.Namespace) -> int:
             )
     declared = {path: lesson_parameters(read_notebook(path), path) for path in notebooks}
     parameters = check_parameters(args.parameter, declared)
+    output_dir = args.output_dir or find_course().executed
     course = _course_or_none()
-    output_dir = args.output_dir or (course or find_course()).executed
-    sources = [lesson.path(lang).parent.parent for lesson in lessons for lang in args.lang]
-    sources += course.sources if course else []
+    sources = {path.parent.parent for path in notebooks} | set(course.sources if course else ())
     runner.check_output_dir(output_dir, sources)
     results = runner.run_notebooks(
         notebooks,
