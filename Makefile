@@ -8,6 +8,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 RUN_ARGS ?=
+LAB_ARGS ?=
 PYTEST_ARGS ?=
 
 .PHONY: env gpu-env data course test test-quick test-browser lint format lab diagrams clean
@@ -59,11 +60,11 @@ format: env
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-## lab: open the course in JupyterLab, with the class settings of jupyter/labconfig (no news
-## pop-up or update checks, every cell rendered, autosave) as defaults the Settings menu can change
+## lab: open the course in JupyterLab on the course's folder, at the first lesson, with the class
+## settings of jupyter/labconfig (no news pop-up or update checks, every cell rendered, autosave)
+## as defaults the Settings menu can change; LAB_ARGS="--lang es --port 8889" passes options on
 lab: data
-	JUPYTER_CONFIG_PATH="$(CURDIR)/jupyter$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
-	TF_CPP_MIN_LOG_LEVEL=1 $(BIN)/jupyter lab notebooks
+	$(BIN)/python -m course_utils lab $(LAB_ARGS)
 
 ## test-browser: only the browser tests: each lesson run in JupyterLab in headless Chromium
 test-browser: data

@@ -11,6 +11,7 @@ import hashlib
 import os
 from pathlib import Path
 
+from course_utils.errors import LessonError
 from course_utils.i18n import pick
 
 LETTERS = "ABCDEFGHIKLMNOPQRSTUVWXY"
@@ -25,7 +26,7 @@ PREPARED_SHA256 = {
 }
 
 
-class DataError(Exception):
+class DataError(LessonError):
     """A problem with the data that the user can fix; the message says how."""
 
 
@@ -74,12 +75,12 @@ def locate_dataset(data_dir: str | os.PathLike[str], lang: str | None = None) ->
                 es=(
                     f"No encuentro {' ni '.join(missing)} en la carpeta {folder}. "
                     "Prepara los datos (basta con hacerlo una vez) con este comando, desde la "
-                    f"carpeta principal del curso: {FETCH_COMMAND} (o bien: make data)"
+                    f"carpeta principal del curso: {FETCH_COMMAND}"
                 ),
                 en=(
                     f"Cannot find {' and '.join(missing)} in the folder {folder}. "
                     "To prepare the data (you only need to do this once), run this command "
-                    f"from the course's main folder: {FETCH_COMMAND} (or: make data)"
+                    f"from the course's main folder: {FETCH_COMMAND}"
                 ),
             )
         )

@@ -9,12 +9,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from course_utils.i18n import pick
+from course_utils.errors import LessonError
+from course_utils.i18n import notebook_language, pick
 
-RUN_COMMAND = "python -m course_utils run --pattern '{lesson}_*'"
+RUN_COMMAND = "python -m course_utils run --pattern '{lesson}_*' --lang {lang}"
 
 
-class ModelNotFoundError(FileNotFoundError):
+class ModelNotFoundError(LessonError, FileNotFoundError):
     """A lesson's saved model is missing; the message names the lesson that makes it."""
 
 
@@ -30,7 +31,7 @@ def require_saved_model(path: str | os.PathLike[str], lang: str | None = None) -
         return path
     notebook = f"{path.stem}.ipynb"
     lesson = path.stem.split("_", 1)[0]
-    command = RUN_COMMAND.format(lesson=lesson)
+    command = RUN_COMMAND.format(lesson=lesson, lang=lang or notebook_language())
     raise ModelNotFoundError(
         pick(
             lang,

@@ -3,10 +3,12 @@
 Used by tests/test_browser.py. The pieces:
 
 - ``find_browser`` finds a Chromium or Chrome executable (``$CHROME_PATH`` first);
-- ``course_copy`` lays out a temporary copy of the course (with or without the prepared data);
-- ``jupyterlab`` starts JupyterLab on 127.0.0.1 (random port, token, no browser) with the class
-  settings of ``make lab`` (``jupyter/``) and nothing of the user's own Jupyter configuration,
-  and stops it, with its kernels, whatever happens;
+- ``course_copy`` lays out a temporary copy of the course's files (with or without the prepared
+  data), as a clone of the working tree would have them;
+- ``jupyterlab`` starts JupyterLab with a launch command exactly as a route documents it (for
+  example ``make lab`` or ``python -m course_utils lab``), adding only the server's network
+  options (127.0.0.1, a random port, a token, no browser) and nothing of the user's own Jupyter
+  configuration, and stops it, with its kernels, whatever happens;
 - ``LessonPage`` opens a lesson in a Playwright page and reads back what the student sees;
   its ``*_problems`` methods return what is wrong as sentences (empty: all good), so that a test
   can also show that they do report a broken image or a failing cell.
@@ -16,23 +18,23 @@ from __future__ import annotations
 
 import json
 import os
+import posixpath
 import re
 import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from course_utils.layout import Course, find_course
+from course_utils.layout import find_course
 
 COURSE = find_course(Path(__file__).parent)
 REPO_ROOT = COURSE.root
@@ -60,15 +62,12 @@ BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome
 DEVICE_REPORT = {"es": r"Entrenamiento en la (?:CPU|GPU)\b", "en": r"Training on the (?:CPU|GPU)\b"}
 TRAINING_SUMMARY = {"es": r"Tras (\d+) épocas?\b", "en": r"After (\d+) epochs?\b"}
 MISSING_DATA = {
-    "es": (
-        "No encuentro",
-        "Prepara los datos",
-        "python -m course_utils fetch-data",
-        "(o bien: make data)",
-    ),
-    "en": ("Cannot find", "python -m course_utils fetch-data", "(or: make data)"),
+    "es": ("No encuentro", "Prepara los datos", "python -m course_utils fetch-data"),
+    "en": ("Cannot find", "python -m course_utils fetch-data"),
 }
-MISSING_DATA_FOREIGN = {"es": ("Cannot find", "(or: make data)"), "en": ("No encuentro", "o bien")}
+MISSING_DATA_FOREIGN = {"es": ("Cannot find", "run this command"), "en": ("No encuentro",)}
+# What a student must not see around a lesson's own message: the traceback it came with.
+TRACEBACK_MARKS = ("Traceback", "DatasetNotFoundError", "File ", "raise ")
 
 
 def in_ci() -> bool:
@@ -90,28 +89,40 @@ def find_browser() -> str | None:
 # --------------------------------------------------------------------------- the course copy
 
 
-def course_copy(dest: Path, *, data: Path | None) -> Path:
-    """A copy of the course in ``dest`` (pyproject.toml, notebooks/, img/, datasets/README.md).
+def course_copy(dest: Path, *, data: Path | None, venv: Path | None = None) -> Path:
+    """A copy of the course's files in ``dest``: those git tracks, plus new ones not ignored.
 
-    ``data`` is linked (or copied) as datasets/asl_data; None leaves it out. The notebooks'
+    ``data`` is linked (or copied) as datasets/asl_data; None leaves it out. ``venv`` is linked
+    as .venv, as a clone where ``make`` already set up the environment has it. The notebooks'
     outputs are cleared, so that what the checks see comes from the run in the browser.
     """
-    dest.mkdir(parents=True)
-    copy = Course(dest)
-    shutil.copy2(REPO_ROOT / "pyproject.toml", dest / "pyproject.toml")
-    shutil.copytree(COURSE.notebooks, copy.notebooks)
-    shutil.copytree(COURSE.images, copy.images)
-    shutil.copy2(COURSE.glossary, copy.glossary)
-    (dest / "datasets").mkdir()
-    shutil.copy2(COURSE.datasets / "README.md", copy.datasets / "README.md")
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    for name in filter(None, listed.split("\0")):
+        source_file = REPO_ROOT / name
+        if source_file.is_file():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source_file, dest / name)
     if data is not None:
-        try:
-            (dest / "datasets" / "asl_data").symlink_to(data.resolve(), target_is_directory=True)
-        except OSError:
-            shutil.copytree(data, dest / "datasets" / "asl_data")
+        link_folder(data, dest / "datasets" / "asl_data")
+    if venv is not None:
+        (dest / ".venv").symlink_to(venv.resolve(), target_is_directory=True)
     for notebook in (dest / "notebooks").rglob("*.ipynb"):
         clear_outputs(notebook)
     return dest
+
+
+def link_folder(source_dir: Path, link: Path) -> None:
+    """Link ``link`` to ``source_dir`` (a copy where links are not allowed)."""
+    link.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        link.symlink_to(source_dir.resolve(), target_is_directory=True)
+    except OSError:
+        shutil.copytree(source_dir, link)
 
 
 def read_notebook(path: Path) -> dict[str, Any]:
@@ -216,7 +227,7 @@ def _children(pid: int) -> list[int]:
 
 @dataclass
 class LabServer:
-    root: Path
+    root: Path  # the folder JupyterLab serves
     port: int
     token: str
     process: subprocess.Popen
@@ -226,6 +237,11 @@ class LabServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def start_url(self) -> str:
+        """What the student's browser opens: the server's address with its token."""
+        return f"{self.url}/?token={self.token}"
+
     def api(self, method: str, path: str, timeout: float = 10) -> Any:
         request = urllib.request.Request(
             f"{self.url}{path}", method=method, headers={"Authorization": f"token {self.token}"}
@@ -233,6 +249,18 @@ class LabServer:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             body = response.read()
         return json.loads(body) if body else None
+
+    def file_status(self, relative: str) -> int:
+        """The HTTP status of ``/files/<relative>``, as a link in a lesson fetches it."""
+        request = urllib.request.Request(
+            f"{self.url}/files/{urllib.parse.quote(relative)}",
+            headers={"Authorization": f"token {self.token}"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
 
     def lab_url(self, path: Path, workspace: str) -> str:
         """The URL that opens ``path`` (under the root) in a workspace of its own."""
@@ -254,17 +282,17 @@ class LabServer:
 
 
 def lab_environment(home: Path) -> dict[str, str]:
-    """The environment of `make lab`, but with no trace of the user's own Jupyter setup."""
+    """A clean environment: no trace of the user's own Jupyter setup, and none of the class
+    settings either (a launch route must set them itself)."""
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("JUPYTER", "JPY_", "IPYTHON")) and k != "PYTHONPATH"
+        if not k.startswith(("JUPYTER", "JPY_", "IPYTHON"))
+        and k not in ("PYTHONPATH", "TF_CPP_MIN_LOG_LEVEL", "COURSE_LANG")
     }
     for name in ("config", "data", "runtime", "settings", "workspaces", "ipython"):
         (home / name).mkdir(parents=True, exist_ok=True)
     env.update(
-        JUPYTER_CONFIG_PATH=str(LAB_CONFIG),  # as in `make lab`
-        TF_CPP_MIN_LOG_LEVEL="1",  # as in `make lab`
         JUPYTER_CONFIG_DIR=str(home / "config"),
         JUPYTER_DATA_DIR=str(home / "data"),
         JUPYTER_RUNTIME_DIR=str(home / "runtime"),
@@ -276,30 +304,39 @@ def lab_environment(home: Path) -> dict[str, str]:
     return env
 
 
-@contextmanager
-def jupyterlab(root: Path, home: Path, startup_timeout: float = 120) -> Iterator[LabServer]:
-    """JupyterLab serving ``root``, ready to use; stopped (with its kernels) on exit."""
-    token = os.urandom(16).hex()
-    port = free_port()
-    log = home / "jupyterlab.log"
-    home.mkdir(parents=True, exist_ok=True)
-    command = [
-        sys.executable,
-        "-m",
-        "jupyterlab",
+def server_options(port: int, token: str) -> list[str]:
+    """The options a test adds to a launch command: where to listen, and no browser."""
+    options = [
         "--no-browser",
         "--ip=127.0.0.1",
         f"--port={port}",
         "--ServerApp.port_retries=0",
         f"--IdentityProvider.token={token}",
-        f"--ServerApp.root_dir={root}",
     ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
-        command.append("--allow-root")  # containers and CI machines often run as root
+        options.append("--allow-root")  # containers and CI machines often run as root
+    return options
+
+
+@contextmanager
+def jupyterlab(
+    launch: Callable[[list[str]], list[str]],
+    *,
+    cwd: Path,
+    root: Path,
+    home: Path,
+    startup_timeout: float = 120,
+) -> Iterator[LabServer]:
+    """JupyterLab started by ``launch(server_options)`` in ``cwd``, serving ``root``, ready to
+    use; stopped (with its kernels) on exit."""
+    token = os.urandom(16).hex()
+    port = free_port()
+    log = home / "jupyterlab.log"
+    home.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as output:
         process = subprocess.Popen(
-            command,
-            cwd=root,
+            launch(server_options(port, token)),
+            cwd=cwd,
             env=lab_environment(home),
             stdin=subprocess.DEVNULL,
             stdout=output,
@@ -380,6 +417,11 @@ def error_text(outputs: list[dict[str, Any]]) -> str | None:
     return None
 
 
+def stderr_text(outputs: list[dict[str, Any]]) -> str:
+    """Everything an output area shows in red (stderr streams and errors alike)."""
+    return "\n".join(o["text"] for o in outputs if o["mime"] == "application/vnd.jupyter.stderr")
+
+
 def error_message(text: str) -> str:
     """The last ``SomeError: message`` of a traceback (without the source lines shown above)."""
     starts = [m.start() for m in re.finditer(r"^(?:\w+\.)*\w*(?:Error|Exception)\b", text, re.M)]
@@ -405,6 +447,10 @@ class LessonPage:
     def open(self, url: str, timeout: float = 120) -> None:
         """Load the lesson and wait until every cell is there and its kernel is idle."""
         self.page.goto(url)
+        self.wait_until_shown(timeout)
+
+    def wait_until_shown(self, timeout: float = 120) -> None:
+        """Wait until every cell of the lesson is on the page and its kernel is idle."""
         expected = len(self.facts.cells)
         self.page.wait_for_function(
             "(n) => document.querySelectorAll('.jp-NotebookPanel .jp-Notebook .jp-Cell').length"
@@ -508,6 +554,10 @@ class LessonPage:
         """Run → Run All Cells from the menu bar, then wait for the kernel to finish."""
         self.page.get_by_role("menuitem", name="Run", exact=True).click()
         self.page.locator(".lm-Menu-item[data-command='runmenu:run-all']").click()
+        return self.wait_for_cells(timeout)
+
+    def wait_for_cells(self, timeout: float) -> list[str]:
+        """Wait until the kernel is idle and no cell is queued or running."""
         deadline = time.monotonic() + timeout
         quiet = 0
         while time.monotonic() < deadline:
@@ -546,6 +596,7 @@ class LessonPage:
                 image["width"] > 0 for output in cell["outputs"] for image in output["images"]
             ):
                 problems.append(f"{facts.name(i)} shows no plot (its committed output has one)")
+        problems += self.setup_problems(cells)
         if not_run:
             more = f", … ({len(not_run)} in all)" if len(not_run) > 3 else ""
             problems.append(f"code cells did not run: {', '.join(not_run[:3])}{more}")
@@ -567,6 +618,24 @@ class LessonPage:
                     problems.append(f"the {what} is (also) in {other}")
         return problems
 
+    def setup_problems(self, cells: list[dict[str, Any]]) -> list[str]:
+        """The set-up cell (the one that calls device_report) shows nothing in red: no
+        TensorFlow start-up messages, which a student would read as an error."""
+        setup = self.facts.index(calls="device_report")
+        if setup is None or setup >= len(cells):
+            return []
+        red = stderr_text(cells[setup]["outputs"]).strip()
+        if red:
+            return [f"{self.facts.name(setup)} shows messages in red: {red[:200]!r}"]
+        return []
+
+    def run_all_above(self, index: int, timeout: float) -> list[str]:
+        """Select cell ``index`` and use Run → Run All Above Selected Cell, as a student would."""
+        self.cell(index).locator(".jp-InputPrompt").first.click()
+        self.page.get_by_role("menuitem", name="Run", exact=True).click()
+        self.page.locator(".lm-Menu-item[data-command='notebook:run-all-above']").click()
+        return self.wait_for_cells(timeout)
+
     def missing_data_problems(self) -> list[str]:
         """Without datasets/asl_data: the loading cell shows the message, in the lesson's
         language, with the command that prepares the data; no cell before it fails."""
@@ -579,12 +648,9 @@ class LessonPage:
         for i, cell in enumerate(cells[:load]):
             if cell["kind"] == "code" and error_text(cell["outputs"]):
                 problems.append(f"{facts.name(i)} fails before the data is loaded")
-        error = error_text(cells[load]["outputs"]) if load < len(cells) else None
-        if not error:
+        message = stderr_text(cells[load]["outputs"]).strip() if load < len(cells) else ""
+        if not message:
             return [*problems, f"{facts.name(load)} shows no error although the data is missing"]
-        message = error_message(error)
-        if "DatasetNotFoundError" not in message:
-            problems.append(f"{facts.name(load)} shows {message[:200]!r}, not DatasetNotFoundError")
         problems += [
             f"{facts.name(load)}: {words!r} missing from {message!r}"
             for words in MISSING_DATA[lang]
@@ -594,6 +660,11 @@ class LessonPage:
             f"{facts.name(load)}: the message is in another language ({words!r}): {message!r}"
             for words in MISSING_DATA_FOREIGN[lang]
             if words in message
+        ]
+        problems += [
+            f"{facts.name(load)}: the message comes with a traceback ({mark!r}): {message[:300]!r}"
+            for mark in TRACEBACK_MARKS
+            if mark in message
         ]
         return problems
 
@@ -663,5 +734,103 @@ def check_missing_data(
         load = page.facts.index(calls="locate_dataset")
         if load is not None:
             page.cell(load).scroll_into_view_if_needed()
+        page.screenshot(screenshot, whole_notebook=False)
+    return problems
+
+
+# --------------------------------------------------------------------------- launch routes
+
+LINK = re.compile(r"\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)|\b(?:src|href)=\"([^\"]+)\"")
+
+
+def relative_links(markdown: str, anchors: bool = False) -> list[str]:
+    """The targets of a markdown text's relative links and images (without their #anchor,
+    unless ``anchors``)."""
+    targets = [a or b for a, b in LINK.findall(markdown)]
+    return [
+        target if anchors else target.split("#", 1)[0].split("?", 1)[0]
+        for target in targets
+        if not re.match(r"^(?:[a-z][a-z0-9+.-]*:|#)", target, re.I)
+    ]
+
+
+def lesson_links(notebook: Path, anchors: bool = False) -> list[str]:
+    """The relative link and image targets of a lesson's markdown cells, in order."""
+    cells = read_notebook(notebook)["cells"]
+    return [
+        target
+        for cell in cells
+        if cell["cell_type"] == "markdown"
+        for target in relative_links(source(cell), anchors)
+    ]
+
+
+def github_anchor(heading: str) -> str:
+    """The anchor GitHub gives a markdown heading: lower case, punctuation dropped, - for spaces."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def broken_links(notebook: Path, root: Path) -> list[str]:
+    """The lesson's relative links that name no file inside ``root``, or a heading that the
+    linked markdown file does not have."""
+    broken = []
+    for target in lesson_links(notebook, anchors=True):
+        file, _, anchor = target.partition("#")
+        resolved = (notebook.parent / file).resolve()
+        if not resolved.is_file() or root.resolve() not in resolved.parents:
+            broken.append(target)
+        elif anchor and resolved.suffix == ".md":
+            headings = re.findall(r"^#+ (.+)$", resolved.read_text(encoding="utf-8"), re.M)
+            if anchor not in {github_anchor(heading) for heading in headings}:
+                broken.append(target)
+    return broken
+
+
+def link_problems(server: LabServer, notebooks: Path) -> list[str]:
+    """Every relative link and image of every lesson under ``notebooks`` resolves through the
+    server (``/files/...`` answers 200), as a student's click or the page's image fetches it."""
+    problems = []
+    for notebook in sorted(notebooks.glob("*/*.ipynb")):  # notebooks/<lang>/<lesson>
+        if server.root.resolve() not in notebook.resolve().parents:
+            problems.append(f"{notebook} is outside the folder JupyterLab serves")
+            continue
+        folder = notebook.parent.resolve().relative_to(server.root.resolve()).as_posix()
+        for target in lesson_links(notebook):
+            resolved = posixpath.normpath(posixpath.join(folder, target))
+            where = f"{notebook.parent.name}/{notebook.name}: {target}"
+            if resolved.startswith("../") or resolved == "..":
+                problems.append(f"{where} points above the folder JupyterLab serves")
+            elif (status := server.file_status(resolved)) != 200:
+                problems.append(f"{where} does not resolve (/files/{resolved}: {status})")
+    return problems
+
+
+def check_launch_route(
+    page: LessonPage,
+    server: LabServer,
+    notebooks: Path,
+    *,
+    timeout: float,
+    screenshot: Path | None = None,
+) -> list[str]:
+    """Open what a student's browser opens after the route's command: the first lesson must
+    be there, with its title and figures, no pop-up and a quiet set-up cell; every relative link
+    of every lesson must resolve through the server."""
+    page.page.goto(server.start_url)
+    problems = []
+    try:
+        page.wait_until_shown(timeout=60)
+    except Exception:  # Playwright's TimeoutError: no lesson on the page
+        problems.append(f"the first lesson did not open (the browser shows {page.page.url})")
+    else:
+        problems += page.notification_problems()
+        problems += page.title_problems([])
+        problems += page.markdown_image_problems()
+        setup = page.facts.index(calls="device_report")
+        if setup is not None:
+            problems += page.run_all_above(setup + 1, timeout)
+            problems += page.setup_problems(page.cells())
+    problems += link_problems(server, notebooks)
+    if screenshot:
         page.screenshot(screenshot, whole_notebook=False)
     return problems

@@ -1,13 +1,20 @@
 """Every lesson, in both languages, in JupyterLab in a real (headless) browser.
 
-As a student would: open the lesson with the class settings of `make lab` (jupyter/), see its
+As a student would: start JupyterLab with a documented launch command, open the lesson, see its
 title and figures, type small parameters into the parameters cell, Run → Run All Cells, and read
-the outputs: no error, the device report and the training summary in the lesson's language, the
-plots drawn. The lessons of a language run in order and share one temporary MODEL_DIR, so that
-04b finds the model that 04a saved (run alone, 04b's test fails with the message that says to
-run 04a first); each lesson writes its image files (IMAGES_DIR) to its own temporary folder.
-Without the prepared data, the loading cell must say how to prepare it. A screenshot of each
-lesson goes to build/browser/ for an instructor to look at.
+the outputs: no error, nothing in red from the set-up cell, the device report and the training
+summary in the lesson's language, the plots drawn. Each documented way to open the course
+(`make lab`, `python -m course_utils lab` for conda, Windows and anyone without make, and the
+student edition's own command) is started exactly as documented in a folder laid out as the user
+has it: the first lesson must open with its figures, and every relative link of every lesson must
+resolve through the server. The command the course used before (`jupyter lab notebooks`) is
+shown to fail those checks.
+
+The lessons of a language run in order and share one temporary MODEL_DIR, so that 04b finds the
+model that 04a saved (run alone, 04b's test fails with the message that says to run 04a first);
+each lesson writes its image files (IMAGES_DIR) to its own temporary folder. Without the
+prepared data, the loading cell must say how to prepare it, in the lesson's language and without
+a traceback. A screenshot of each lesson goes to build/browser/ for an instructor to look at.
 
 The browser tests are slow (`make test-quick` skips them); `make test-browser` runs them alone.
 They need Playwright (dev extra) and a Chromium or Chrome ($CHROME_PATH, /usr/bin/chromium,
@@ -21,7 +28,8 @@ import json
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,18 +42,21 @@ from lab_browser import (
     LabServer,
     LessonFacts,
     LessonPage,
+    check_launch_route,
     check_lesson,
     check_missing_data,
     course_copy,
     find_browser,
     in_ci,
     jupyterlab,
+    link_folder,
+    link_problems,
     read_notebook,
     source,
     write_notebook,
 )
 
-from course_utils.layout import LANGUAGES, find_course
+from course_utils.layout import LANGUAGES, Course, find_course
 
 COURSE = find_course(REPO_ROOT)
 LESSONS = COURSE.lessons()
@@ -97,16 +108,50 @@ def browser() -> Iterator[Any]:
         playwright.stop()
 
 
+def course_utils_lab(lang: str) -> Callable[[list[str]], list[str]]:
+    """`python -m course_utils lab --lang LANG`: the route of conda, Windows and the student
+    edition (its Python stands for the environment the course was installed in)."""
+    return lambda options: [sys.executable, "-m", "course_utils", "lab", "--lang", lang, *options]
+
+
+def make_lab(lang: str) -> Callable[[list[str]], list[str]]:
+    """`make lab`, the route of a clone, with the language and the server's options in
+    LAB_ARGS."""
+    return lambda options: [
+        "make",
+        "--no-print-directory",
+        "lab",
+        f"LAB_ARGS=--lang {lang} " + " ".join(options),
+    ]
+
+
+def started(copy: Path, home: Path, lang: str = LANGUAGES[0]):
+    """JupyterLab started in a course copy by `python -m course_utils lab`."""
+    return jupyterlab(course_utils_lab(lang), cwd=copy, root=copy, home=home)
+
+
 @pytest.fixture(scope="module")
-def lab(browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
-    """One JupyterLab for the module, serving two copies of the course: with and without data."""
+def data() -> Path:
     if not any(COURSE.data.glob("*.csv")):
         pytest.fail(f"no prepared data in {COURSE.data}: run `make data` first", pytrace=False)
+    return COURSE.data
+
+
+@pytest.fixture(scope="module")
+def lab(browser, data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
+    """JupyterLab started as the route without make does, in a copy of the course with data."""
     base = tmp_path_factory.mktemp("browser")
-    root = base / "root"
-    course_copy(root / "course", data=COURSE.data)
-    course_copy(root / "no-data", data=None)
-    with jupyterlab(root, base / "home") as server:
+    copy = course_copy(base / "course", data=data)
+    with started(copy, base / "home") as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def lab_without_data(browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
+    """The same, in a copy of the course whose data was never prepared."""
+    base = tmp_path_factory.mktemp("browser-no-data")
+    copy = course_copy(base / "no-data", data=None)
+    with started(copy, base / "home") as server:
         yield server
 
 
@@ -121,12 +166,12 @@ def page(browser, lab: LabServer) -> Iterator[Any]:
         lab.shutdown_kernels()
 
 
-def lesson_page(page, lab: LabServer, copy: str, lesson, lang: str) -> tuple[LessonPage, str]:
-    notebook = lab.root / copy / "notebooks" / lang / f"{lesson.name}.ipynb"
+def lesson_page(page, lab: LabServer, lesson, lang: str) -> tuple[LessonPage, str]:
+    notebook = lab.root / "notebooks" / lang / f"{lesson.name}.ipynb"
     if not notebook.is_file():
         pytest.fail(f"{lesson.name} has no {lang} notebook ({lesson.path(lang)})", pytrace=False)
     facts = LessonFacts.read(notebook, committed=lesson.path(lang))
-    return LessonPage(page, facts, lang), lab.lab_url(notebook, f"{copy}-{lesson.name}-{lang}")
+    return LessonPage(page, facts, lang), lab.lab_url(notebook, f"{lesson.name}-{lang}")
 
 
 @pytest.fixture(scope="module")
@@ -157,7 +202,7 @@ def report(problems: list[str]) -> str:
 def test_lesson_runs_in_jupyterlab(
     page, lab: LabServer, lesson, lang: str, tmp_path: Path, model_dirs: dict[str, Path]
 ):
-    view, url = lesson_page(page, lab, "course", lesson, lang)
+    view, url = lesson_page(page, lab, lesson, lang)
     others = [
         LessonFacts.read(lesson.path(other)).title
         for other in LANGUAGES
@@ -180,9 +225,9 @@ def test_lesson_runs_in_jupyterlab(
 @pytest.mark.slow
 @pytest.mark.browser
 def test_lesson_without_data_says_how_to_prepare_it(
-    page, lab: LabServer, lesson, lang: str, tmp_path: Path
+    page, lab_without_data: LabServer, lesson, lang: str, tmp_path: Path
 ):
-    view, url = lesson_page(page, lab, "no-data", lesson, lang)
+    view, url = lesson_page(page, lab_without_data, lesson, lang)
     if view.facts.index(calls="locate_dataset") is None:
         pytest.skip(f"{lesson.name} does not read the prepared data (no locate_dataset call)")
     problems = check_missing_data(
@@ -232,12 +277,15 @@ def break_lesson(notebook: Path) -> tuple[str, str]:
 
 @pytest.mark.slow
 @pytest.mark.browser
-def test_check_reports_a_broken_image_and_a_failing_cell(page, lab: LabServer, tmp_path: Path):
+def test_check_reports_a_broken_image_and_a_failing_cell(
+    page, lab_without_data: LabServer, tmp_path: Path
+):
     lesson, lang = LESSONS[0], LANGUAGES[-1]
-    course_copy(lab.root / "broken", data=None)
-    notebook = lab.root / "broken" / "notebooks" / lang / f"{lesson.name}.ipynb"
-    image, cell_id = break_lesson(notebook)
-    view, url = lesson_page(page, lab, "broken", lesson, lang)
+    broken = lab_without_data.root / "notebooks" / lang / f"broken-{lesson.name}.ipynb"
+    shutil.copy2(lab_without_data.root / "notebooks" / lang / f"{lesson.name}.ipynb", broken)
+    image, cell_id = break_lesson(broken)
+    facts = LessonFacts.read(broken, committed=lesson.path(lang))
+    view, url = LessonPage(page, facts, lang), lab_without_data.lab_url(broken, "broken")
     problems = check_lesson(
         view, url, parameters=small(tmp_path), other_titles=[], timeout=RUN_TIMEOUT
     )
@@ -274,24 +322,87 @@ def test_class_settings_are_valid_for_the_installed_jupyterlab():
     assert overrides["@jupyterlab/notebook-extension:tracker"]["windowingMode"] == "none"
 
 
-def test_make_lab_uses_the_class_settings():
-    """`make lab` puts jupyter/ on JUPYTER_CONFIG_PATH, as the browser test does."""
-    make = shutil.which("make")
-    if make is None:
-        pytest.skip("make is not installed")
-    result = subprocess.run(
-        [make, "--no-print-directory", "-n", "lab"],
+# --------------------------------------------------------------------------- launch routes
+
+
+def edition_folder(base: Path, data: Path) -> Path:
+    """A student edition written by the course's command, with the data prepared in it."""
+    out = base / "asl-course"
+    subprocess.run(
+        [sys.executable, "-m", "course_utils", "student-edition", "--out", str(out)],
         cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
         check=True,
+        capture_output=True,
     )
-    commands = result.stdout.replace("\\\n", " ").splitlines()  # join continued lines
-    lab_lines = [line for line in commands if "jupyter lab" in line]
-    assert lab_lines, result.stdout
-    assert f'JUPYTER_CONFIG_PATH="{LAB_CONFIG}' in lab_lines[-1]
-    assert "TF_CPP_MIN_LOG_LEVEL=1" in lab_lines[-1]
-    assert lab_lines[-1].rstrip().endswith("jupyter lab notebooks")
+    link_folder(data, out / "datasets" / "asl_data")
+    return out
+
+
+def documented_lab_command(readme: Path, lang: str) -> str:
+    """The edition README's command that opens the course in ``lang`` (Linux and macOS)."""
+    commands = re.findall(r"`(\.venv/bin/python -m course_utils lab[^`]*)`", readme.read_text())
+    chosen = [c for c in commands if c.endswith(f"--lang {lang}")]
+    assert chosen, f"{readme} documents no lab command for {lang}: {commands}"
+    return chosen[0]
+
+
+ROUTES = {
+    # name: (language, how the folder is laid out, the command)
+    "make-lab": ("es", "clone", make_lab),
+    "course-utils-lab": ("en", "clone", course_utils_lab),
+    "student-edition": ("es", "edition", course_utils_lab),
+}
+
+
+@pytest.mark.parametrize("route", sorted(ROUTES))
+@pytest.mark.slow
+@pytest.mark.browser
+def test_each_launch_route_opens_the_first_lesson_with_every_link(
+    route: str, browser, page, data: Path, tmp_path: Path
+):
+    lang, layout, command = ROUTES[route]
+    if layout == "edition":
+        folder = edition_folder(tmp_path, data)
+        documented = documented_lab_command(folder / "README.md", lang)
+        assert documented.split()[1:] == ["-m", "course_utils", "lab", "--lang", lang]
+    else:
+        folder = course_copy(tmp_path / "clone", data=data, venv=REPO_ROOT / ".venv")
+    first = Course(folder).lessons()[0].path(lang)
+    view = LessonPage(page, LessonFacts.read(first), lang)
+    with jupyterlab(command(lang), cwd=folder, root=folder, home=tmp_path / "home") as server:
+        problems = check_launch_route(
+            view,
+            server,
+            folder / "notebooks",
+            timeout=RUN_TIMEOUT,
+            screenshot=SCREENSHOTS / f"route-{route}.png",
+        )
+        server.shutdown_kernels()
+    assert not problems, f"{route}:\n{report(problems)}\nJupyterLab's log:\n{server.log_tail()}"
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_the_old_command_serving_only_notebooks_is_caught(browser, page, data, tmp_path: Path):
+    """`jupyter lab notebooks`, the command `make lab` ran before: no figure, no glossary."""
+    folder = course_copy(tmp_path / "clone", data=data)
+    lang = "en"
+    first = Course(folder).lessons()[0].path(lang)
+    view = LessonPage(page, LessonFacts.read(first), lang)
+
+    def old(options: list[str]) -> list[str]:
+        return [sys.executable, "-m", "jupyterlab", "notebooks", *options]
+
+    with jupyterlab(old, cwd=folder, root=folder / "notebooks", home=tmp_path / "home") as server:
+        page.goto(server.lab_url(first, "old"))
+        view.wait_until_shown()
+        problems = view.markdown_image_problems(timeout=10)
+        problems += link_problems(server, folder / "notebooks")
+        server.shutdown_kernels()
+    found = report(problems)
+    assert any("did not load" in p for p in problems), found
+    assert any("GLOSSARY.md points above the folder" in p for p in problems), found
+    assert any("img/cnn.png points above the folder" in p for p in problems), found
 
 
 # --------------------------------------------------------------------------- finding the browser

@@ -149,7 +149,7 @@ def test_a_missing_model_names_the_lesson_and_the_command(lang: str, tmp_path: P
         require_saved_model(path, lang=lang)
     message = str(raised.value)
     assert str(path) in message and "04a_augmentation.ipynb" in message
-    assert "python -m course_utils run --pattern '04a_*'" in message
+    assert f"python -m course_utils run --pattern '04a_*' --lang {lang}" in message
     assert message.startswith({"es": "No encuentro el modelo", "en": "Cannot find the model"}[lang])
     assert isinstance(raised.value, FileNotFoundError)
     path.write_bytes(b"model")

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from lab_browser import broken_links, lesson_links
 
 from course_utils.exercises import check_predict_letter
 from course_utils.layout import LANGUAGES, find_course
@@ -121,6 +122,14 @@ def test_figures_exist_and_have_text_alternatives(path: Path):
         sources.add(Path(src).name)
     if path.stem == "03_asl_cnn":
         assert sources == {"cnn.png", "conv2d.png", "maxpool2d.png", "dropout.png"}
+
+
+@pytest.mark.parametrize("path", ALL, ids=IDS)
+def test_every_relative_link_resolves_to_a_file_of_the_course(path: Path):
+    """A link may point only at what the course (and so its student edition) carries."""
+    assert not broken_links(path, COURSE.root)
+    for target in lesson_links(path):
+        assert Path(target).parts[2:3] not in (("tests",), ("benchmarks",)), target
 
 
 @pytest.mark.parametrize("path", ALL, ids=IDS)

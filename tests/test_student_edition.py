@@ -1,4 +1,4 @@
-"""The student edition: no outputs, the same cells and tags, and it works on its own."""
+"""The student edition: the lessons as committed, and a folder that works on its own."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from lab_browser import broken_links
 
 from course_utils.layout import LANGUAGES, find_course
 from course_utils.tools.cli import main
+from course_utils.tools.drift import SYNC_KEY
 from course_utils.tools.errors import UsageError
 from course_utils.tools.notebook_io import read_notebook
 from course_utils.tools.student_edition import write_student_edition
@@ -26,23 +28,54 @@ def edition(tmp_path_factory) -> Path:
     return out
 
 
-def test_edition_mirrors_the_lessons_without_outputs(edition: Path):
+def test_edition_holds_the_lessons_with_their_stored_outputs(edition: Path):
+    """The lessons' text points at their stored outputs ("the stored log below"): they stay."""
     for lesson in COURSE.lessons():
         for lang in LANGUAGES:
             source = lesson.path(lang)
             copy = read_notebook(edition / "notebooks" / lang / source.name)
             original = read_notebook(source)
-            assert [(c.id, c.cell_type, c.source, c.metadata.get("tags")) for c in copy.cells] == [
-                (c.id, c.cell_type, c.source, c.metadata.get("tags")) for c in original.cells
+            assert [
+                (c.id, c.cell_type, c.source, c.metadata.get("tags"), c.get("outputs"))
+                for c in copy.cells
+            ] == [
+                (c.id, c.cell_type, c.source, c.metadata.get("tags"), c.get("outputs"))
+                for c in original.cells
             ]
-            code = [c for c in copy.cells if c.cell_type == "code"]
-            assert all(c.outputs == [] and c.execution_count is None for c in code)
+            assert not any(SYNC_KEY in c.metadata for c in copy.cells)  # maintainers' only
     assert sorted(p.name for p in (edition / "img").iterdir()) == sorted(
         p.name for p in COURSE.images.iterdir()
     )
-    for linked in ("GLOSSARY.md", "datasets/README.md", "README.md", "pyproject.toml"):
-        assert (edition / linked).is_file(), linked
-    assert "fetch-data" in (edition / "README.md").read_text()
+    for needed in ("GLOSSARY.md", "datasets/README.md", "README.md", "pyproject.toml"):
+        assert (edition / needed).is_file(), needed
+    overrides = "jupyter/labconfig/default_setting_overrides.json"
+    assert (edition / overrides).read_bytes() == (COURSE.root / overrides).read_bytes()
+
+
+def test_every_relative_link_of_a_lesson_resolves_in_the_edition(edition: Path):
+    notebooks = sorted((edition / "notebooks").glob("*/*.ipynb"))
+    assert notebooks
+    broken = {str(n.relative_to(edition)): broken_links(n, edition) for n in notebooks}
+    assert not any(broken.values()), broken
+
+
+def test_the_readme_gives_a_student_every_step_without_make(edition: Path):
+    readme = (edition / "README.md").read_text(encoding="utf-8")
+    for lang in LANGUAGES:
+        for step in (
+            "python3 -m venv .venv",
+            "py -3.12 -m venv .venv",
+            ".venv/bin/python -m pip install .",
+            ".venv\\Scripts\\python -m pip install .",
+            ".venv/bin/python -m course_utils fetch-data",
+            f".venv/bin/python -m course_utils lab --lang {lang}",
+            f".venv\\Scripts\\python -m course_utils lab --lang {lang}",
+            "fetch-data --source",
+            "ASL_DATA_SOURCE",
+        ):
+            assert step in readme, step
+    for text in (readme, (edition / "datasets" / "README.md").read_text(encoding="utf-8")):
+        assert "make " not in text
 
 
 @pytest.mark.slow

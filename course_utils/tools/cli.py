@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from course_utils.data import DataError
+from course_utils.data import FETCH_COMMAND, DataError, is_prepared
 from course_utils.layout import (
     LANGUAGES,
     Course,
@@ -25,7 +25,11 @@ from course_utils.tools.errors import CourseToolError, UsageError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "lab":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.jupyter_args = extra
     try:
         return args.handler(args)
     except UsageError as exc:
@@ -129,6 +133,22 @@ def _parser() -> argparse.ArgumentParser:
     )
     student.add_argument("--out", type=Path, help="a new or empty folder (default: build/student)")
     student.set_defaults(handler=_student_edition)
+
+    lab = commands.add_parser(
+        "lab",
+        help="open the course in JupyterLab with the class settings (jupyter/)",
+        description=(
+            "Open JupyterLab on the course's folder with the first lesson, the class settings "
+            "of jupyter/ and TensorFlow's start-up messages silenced. Other options (such as "
+            "--port 8889 or --no-browser) are passed on to JupyterLab."
+        ),
+    )
+    lab.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        help="the language of the lesson to open (default: es for a Spanish locale, else en)",
+    )
+    lab.set_defaults(handler=_lab)
 
     diagrams = commands.add_parser("diagrams", help="redraw the lessons' diagrams in img/")
     diagrams.add_argument("--out", type=Path, help="output folder (default: img/)")
@@ -315,6 +335,19 @@ def _student_edition(args: argparse.Namespace) -> int:
     written = write_student_edition(course, out)
     print(f"Student edition ({len(written)} notebooks, no outputs): {out}")
     return 0
+
+
+def _lab(args: argparse.Namespace) -> int:
+    from course_utils.tools.lab import default_language, open_lab
+
+    course = find_course()
+    if not is_prepared(course.data):
+        print(
+            f"note: the data is not prepared yet; the lessons will say so. Prepare it with: "
+            f"{FETCH_COMMAND}",
+            file=sys.stderr,
+        )
+    return open_lab(course, args.lang or default_language(), args.jupyter_args)
 
 
 def _diagrams(args: argparse.Namespace) -> int:

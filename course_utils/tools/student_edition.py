@@ -1,9 +1,10 @@
-"""The student edition: a folder that works on its own, with the lessons ready to fill in.
+"""The student edition: a folder that works on its own, to hand out to a class.
 
-It holds the lessons without outputs, the diagrams, the glossary and the data's README that
-the lessons link to, the ``course_utils`` package the notebooks import (with the command that
-prepares the data), the course's pyproject.toml (so that ``pip install .`` installs what the
-lessons need) and a short README for students.
+It holds the lessons with the stored outputs of the course's own run (their text refers to
+them), the diagrams, the glossary and the data's README that the lessons link to, the class
+settings of JupyterLab (``jupyter/``), the ``course_utils`` package the notebooks import (with
+the commands that prepare the data and open JupyterLab), the course's pyproject.toml (so that
+``pip install .`` installs what the lessons need) and a short README for students.
 """
 
 from __future__ import annotations
@@ -22,28 +23,61 @@ from course_utils.tools.notebook_io import read_notebook, write_notebook
 README = """\
 # Sign Language MNIST: a CNN with Keras / una CNN con Keras
 
-**English.** Install the course once (Python 3.11 to 3.13): `python -m pip install .`
-Then, from this folder:
+*[Español más abajo](#español).*
 
-1. prepare the data: `python -m course_utils fetch-data`
-2. open JupyterLab: `jupyter lab notebooks`, and start with `notebooks/en/{first}`.
+## English
 
-**Español.** Instala el curso una vez (Python 3.11 a 3.13): `python -m pip install .`
-Después, desde esta carpeta:
+You need Python 3.11, 3.12 or 3.13 (on Windows, `py -3.12` picks 3.12; write the version you
+installed). Open a terminal in this folder and run, once:
 
-1. prepara los datos: `python -m course_utils fetch-data`
-2. abre JupyterLab: `jupyter lab notebooks`, y empieza por `notebooks/es/{first}`.
+| step | Linux and macOS | Windows (PowerShell or cmd) |
+| --- | --- | --- |
+| 1. create a virtual environment | `python3 -m venv .venv` | `py -3.12 -m venv .venv` |
+| 2. install the course in it | `.venv/bin/python -m pip install .` | `.venv\\Scripts\\python -m pip install .` |
+| 3. prepare the data | `.venv/bin/python -m course_utils fetch-data` | `.venv\\Scripts\\python -m course_utils fetch-data` |
+
+Then, each time you study, open the course (JupyterLab starts at `notebooks/en/{first}`):
+
+- Linux and macOS: `.venv/bin/python -m course_utils lab --lang en`
+- Windows: `.venv\\Scripts\\python -m course_utils lab --lang en`
+
+Step 3 downloads the data from Kaggle, or from two mirrors of Kaggle's files. Without internet,
+download the archive from https://www.kaggle.com/datasets/datamunge/sign-language-mnist on another
+machine, copy it here and give it to step 3: `... fetch-data --source path/to/archive.zip` (or set
+the variable `ASL_DATA_SOURCE` to that path). The lessons keep the outputs of the course's own run,
+so you can compare yours with them. If you restart the kernel, run the lesson again from the top.
+
+## Español
+
+Necesitas Python 3.11, 3.12 o 3.13 (en Windows, `py -3.12` elige la 3.12; escribe la versión que
+tengas instalada). Abre una terminal en esta carpeta y ejecuta, una sola vez:
+
+| paso | Linux y macOS | Windows (PowerShell o cmd) |
+| --- | --- | --- |
+| 1. crea un entorno virtual | `python3 -m venv .venv` | `py -3.12 -m venv .venv` |
+| 2. instala el curso en él | `.venv/bin/python -m pip install .` | `.venv\\Scripts\\python -m pip install .` |
+| 3. prepara los datos | `.venv/bin/python -m course_utils fetch-data` | `.venv\\Scripts\\python -m course_utils fetch-data` |
+
+Después, cada vez que estudies, abre el curso (JupyterLab empieza en `notebooks/es/{first}`):
+
+- Linux y macOS: `.venv/bin/python -m course_utils lab --lang es`
+- Windows: `.venv\\Scripts\\python -m course_utils lab --lang es`
+
+El paso 3 descarga los datos de Kaggle o de dos copias de sus archivos. Si no tienes internet,
+descarga el archivo comprimido desde https://www.kaggle.com/datasets/datamunge/sign-language-mnist
+en otro equipo, cópialo aquí y pásaselo al paso 3: `... fetch-data --source ruta/al/archive.zip`
+(o pon esa ruta en la variable `ASL_DATA_SOURCE`). Las lecciones conservan las salidas de la
+ejecución del propio curso, para que puedas comparar las tuyas con ellas. Si reinicias el núcleo
+(*kernel*), vuelve a ejecutar la lección desde el principio.
 """
 
 
-def without_outputs(notebook: Any) -> Any:
-    """A copy with outputs and execution counts cleared; cells, ids and tags kept."""
+def without_bookkeeping(notebook: Any) -> Any:
+    """A copy without the translation-sync hashes, which only the course's maintainers use;
+    cells, ids, tags and the stored outputs of the course's run are kept."""
     clean = copy.deepcopy(notebook)
     for cell in clean.cells:
         cell.metadata.pop(SYNC_KEY, None)
-        if cell.cell_type == "code":
-            cell.outputs = []
-            cell.execution_count = None
     return clean
 
 
@@ -69,15 +103,16 @@ def write_student_edition(course: Course, out_dir: Path) -> list[Path]:
         for lang, path in lesson.paths.items():
             target = edition.notebooks / lang / path.name
             target.parent.mkdir(parents=True, exist_ok=True)
-            write_notebook(target, without_outputs(read_notebook(path)))
+            write_notebook(target, without_bookkeeping(read_notebook(path)))
             written.append(target)
     shutil.copytree(course.images, edition.images)
+    shutil.copytree(course.lab_settings, edition.lab_settings)
     package = Path(course_utils.__file__).parent
     shutil.copytree(package, out_dir / package.name, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy2(root / "pyproject.toml", out_dir / "pyproject.toml")
     shutil.copy2(course.glossary, edition.glossary)
     edition.datasets.mkdir()
     shutil.copy2(course.datasets / "README.md", edition.datasets / "README.md")
-    first = lessons[0].paths["en"].name
+    first = lessons[0].paths["en"].name  # the same file name in every language
     (out_dir / "README.md").write_text(README.format(first=first), encoding="utf-8")
     return written
