@@ -53,6 +53,21 @@ def test_cpu_job_runs_the_readme_test_command_on_push_and_pull_request():
     assert setup_python_version(job) in supported_pythons()
 
 
+def test_windows_job_runs_the_quick_tests_by_the_route_without_make():
+    job = WORKFLOW["jobs"]["test-quick-windows"]
+    assert job["runs-on"] == "windows-latest"
+    lines = run_lines(job)
+    python = ".venv\\Scripts\\python"
+    for step in (
+        f'{python} -m pip install -e ".[dev]"',
+        f"{python} -m course_utils fetch-data",
+        f'{python} -m pytest -m "not slow"',
+    ):
+        assert step in lines and step in README, step
+    assert not any(line.startswith("make") for line in lines)
+    assert setup_python_version(job) in supported_pythons()
+
+
 def test_quick_job_covers_the_oldest_and_newest_supported_python():
     job = WORKFLOW["jobs"]["test-quick"]
     assert job["runs-on"] == "ubuntu-latest"
