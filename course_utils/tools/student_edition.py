@@ -30,42 +30,65 @@ README = """\
 You need Python 3.11, 3.12 or 3.13 (on Windows, `py -3.12` picks 3.12; write the version you
 installed). Open a terminal in this folder and run, once:
 
-| step | Linux and macOS | Windows (PowerShell or cmd) |
-| --- | --- | --- |
-| 1. create a virtual environment | `python3 -m venv .venv` | `py -3.12 -m venv .venv` |
-| 2. install the course in it | `.venv/bin/python -m pip install .` | `.venv\\Scripts\\python -m pip install .` |
-| 3. prepare the data | `.venv/bin/python -m course_utils fetch-data` | `.venv\\Scripts\\python -m course_utils fetch-data` |
+The first line makes a virtual environment, the second installs the course in it, the third
+prepares the data. On Linux and macOS:
+
+```bash
+python3 -m venv .venv
+.venv/bin/python -m pip install .
+.venv/bin/python -m course_utils fetch-data
+```
+
+On Windows (PowerShell or cmd):
+
+```powershell
+py -3.12 -m venv .venv
+.venv\\Scripts\\python -m pip install .
+.venv\\Scripts\\python -m course_utils fetch-data
+```
 
 Then, each time you study, open the course (JupyterLab starts at `notebooks/en/{first}`):
 
 - Linux and macOS: `.venv/bin/python -m course_utils lab --lang en`
 - Windows: `.venv\\Scripts\\python -m course_utils lab --lang en`
 
-Step 3 downloads the data from Kaggle, or from two mirrors of Kaggle's files. Without internet,
-download the archive from https://www.kaggle.com/datasets/datamunge/sign-language-mnist on another
-machine, copy it here and give it to step 3: `... fetch-data --source path/to/archive.zip` (or set
-the variable `ASL_DATA_SOURCE` to that path). The lessons keep the outputs of the course's own run,
-so you can compare yours with them. If you restart the kernel, run the lesson again from the top.
+The last step downloads the data from Kaggle, or from two mirrors of Kaggle's files. Without
+internet, download the archive from https://www.kaggle.com/datasets/datamunge/sign-language-mnist
+on another machine, copy it here and give it to that step:
+`... fetch-data --source path/to/archive.zip` (or set the variable `ASL_DATA_SOURCE` to that path).
+The lessons keep the outputs of the course's own run, so you can compare yours with them. If you
+restart the kernel, run the lesson again from the top.
 
 ## Español
 
 Necesitas Python 3.11, 3.12 o 3.13 (en Windows, `py -3.12` elige la 3.12; escribe la versión que
 tengas instalada). Abre una terminal en esta carpeta y ejecuta, una sola vez:
 
-| paso | Linux y macOS | Windows (PowerShell o cmd) |
-| --- | --- | --- |
-| 1. crea un entorno virtual | `python3 -m venv .venv` | `py -3.12 -m venv .venv` |
-| 2. instala el curso en él | `.venv/bin/python -m pip install .` | `.venv\\Scripts\\python -m pip install .` |
-| 3. prepara los datos | `.venv/bin/python -m course_utils fetch-data` | `.venv\\Scripts\\python -m course_utils fetch-data` |
+La primera línea crea un entorno virtual, la segunda instala en él el curso y la tercera prepara
+los datos. En Linux y macOS:
+
+```bash
+python3 -m venv .venv
+.venv/bin/python -m pip install .
+.venv/bin/python -m course_utils fetch-data
+```
+
+En Windows (PowerShell o cmd):
+
+```powershell
+py -3.12 -m venv .venv
+.venv\\Scripts\\python -m pip install .
+.venv\\Scripts\\python -m course_utils fetch-data
+```
 
 Después, cada vez que estudies, abre el curso (JupyterLab empieza en `notebooks/es/{first}`):
 
 - Linux y macOS: `.venv/bin/python -m course_utils lab --lang es`
 - Windows: `.venv\\Scripts\\python -m course_utils lab --lang es`
 
-El paso 3 descarga los datos de Kaggle o de dos copias de sus archivos. Si no tienes internet,
+El último paso descarga los datos de Kaggle o de dos copias de sus archivos. Si no tienes internet,
 descarga el archivo comprimido desde https://www.kaggle.com/datasets/datamunge/sign-language-mnist
-en otro equipo, cópialo aquí y pásaselo al paso 3: `... fetch-data --source ruta/al/archive.zip`
+en otro equipo, cópialo aquí y pásaselo a ese paso: `... fetch-data --source ruta/al/archive.zip`
 (o pon esa ruta en la variable `ASL_DATA_SOURCE`). Las lecciones conservan las salidas de la
 ejecución del propio curso, para que puedas comparar las tuyas con ellas. Si reinicias el núcleo
 (*kernel*), vuelve a ejecutar la lección desde el principio.
