@@ -7,8 +7,11 @@ import re
 import numpy as np
 import pytest
 
-from course_utils import exercises
+from course_utils import lesson_model
+from course_utils.data import letter
 from course_utils.exercises import Feedback, check_exercise, check_predict_letter
+from course_utils.exercises.numeric import EXERCISES
+from course_utils.exercises.predict_letter import lesson_steps
 from course_utils.layout import LANGUAGES, find_course
 from course_utils.tools.notebook_io import read_notebook
 
@@ -44,7 +47,7 @@ VERDICT = {
 # --------------------------------------------------------------------------- the answers
 
 
-def lesson_model(last_padding: str = "same"):
+def build_lesson_model(last_padding: str = "same"):
     """The model of the lesson's "model" cell, built from the notebook's own code."""
     import keras
     from keras.layers import BatchNormalization, Conv2D, Dense, Dropout, Flatten, MaxPool2D
@@ -68,9 +71,12 @@ def lesson_model(last_padding: str = "same"):
 
 
 def test_the_rules_give_the_lessons_model_as_keras_counts_it():
-    model = lesson_model()
-    assert model.count_params() == exercises.CNN_PARAMETERS == 264049
-    assert model.layers[-4].output.shape[1:] == (exercises.FLATTENED,)
+    model = build_lesson_model()
+    assert model.count_params() == lesson_model.CNN_PARAMETERS == 264049
+    assert model.layers[-4].output.shape[1:] == (lesson_model.FLATTENED,)
+    described = lesson_model.LESSON_CNN[1:]  # without the Input
+    assert [layer.count_params() for layer in model.layers] == [d.parameters for d in described]
+    assert [tuple(layer.output.shape[1:]) for layer in model.layers] == [d.shape for d in described]
 
 
 def test_answer_1_is_what_keras_counts_for_colour_images():
@@ -78,15 +84,15 @@ def test_answer_1_is_what_keras_counts_for_colour_images():
 
     layer = keras.layers.Conv2D(75, (3, 3), strides=1, padding="same", activation="relu")
     keras.Sequential([keras.Input(shape=(28, 28, 3)), layer])
-    assert layer.count_params() == exercises.RGB_CONV_PARAMETERS == ANSWERS[1][0]
+    assert layer.count_params() == EXERCISES[1].expected == ANSWERS[1][0]
 
 
 def test_answers_2_and_3_are_what_keras_gives_with_a_valid_last_pooling():
-    model = lesson_model(last_padding="valid")
+    model = build_lesson_model(last_padding="valid")
     pooling = [layer for layer in model.layers if "pooling" in layer.name][-1]
-    assert tuple(pooling.output.shape[1:]) == exercises.VALID_POOL_SHAPE == ANSWERS[2][0]
+    assert tuple(pooling.output.shape[1:]) == EXERCISES[2].expected == ANSWERS[2][0]
     dense = next(layer for layer in model.layers if "dense" in layer.name)
-    assert dense.count_params() == exercises.VALID_DENSE_PARAMETERS == ANSWERS[3][0]
+    assert dense.count_params() == EXERCISES[3].expected == ANSWERS[3][0]
 
 
 def test_answer_4_is_what_keras_counts_for_the_dense_network():
@@ -100,7 +106,7 @@ def test_answer_4_is_what_keras_counts_for_the_dense_network():
             keras.layers.Dense(24, activation="softmax"),
         ]
     )
-    assert dense_network.count_params() == exercises.DENSE_NETWORK_PARAMETERS == ANSWERS[4][0]
+    assert dense_network.count_params() == EXERCISES[4].expected == ANSWERS[4][0]
 
 
 @pytest.mark.parametrize(
@@ -112,7 +118,7 @@ def test_pooled_size_matches_keras(size, padding, expected):
 
     layer = keras.layers.MaxPool2D((2, 2), strides=2, padding=padding)
     assert layer.compute_output_shape((1, size, size, 1))[1] == expected
-    assert exercises.pooled_size(size, padding=padding) == expected
+    assert lesson_model.pooled_size(size, padding=padding) == expected
 
 
 # --------------------------------------------------------------------------- the verdicts
@@ -170,18 +176,34 @@ def test_answers_of_the_wrong_kind_are_explained(number, answer, lang, words):
     assert words in feedback.message
 
 
-def test_equivalent_answers_are_accepted():
-    import numpy as np
-
+def test_equivalent_answers_are_accepted_alike_by_every_exercise():
+    """A whole number is accepted whatever its type, in a number as in a shape."""
     assert check_exercise(1, 2100.0, lang="en").correct
     assert check_exercise(1, np.int64(2100), lang="en").correct
     assert check_exercise(2, [3, 3, 25], lang="en").correct
     assert check_exercise(2, (None, 3, 3, 25), lang="en").correct  # as model.summary() shows
+    assert check_exercise(2, np.array([3, 3, 25]), lang="en").correct
+    assert check_exercise(2, (3.0, 3.0, 25.0), lang="en").correct
+    assert not check_exercise(2, (3.5, 3, 25), lang="en").correct
+    assert not check_exercise(1, np.bool_(True), lang="en").correct
 
 
-def test_unknown_exercise_is_refused():
-    with pytest.raises(ValueError, match="1 to 4"):
-        check_exercise(5, 1, lang="en")
+@pytest.mark.parametrize("number", [5, 0, 1.0, True, "1"])
+@pytest.mark.parametrize(
+    ("lang", "words"), [("es", "Los ejercicios van del 1 al 4"), ("en", "1 to 4")]
+)
+def test_an_unknown_exercise_is_refused_in_the_notebooks_language(number, lang, words):
+    with pytest.raises(ValueError, match=words):
+        check_exercise(number, 1, lang=lang)
+
+
+def test_every_exercise_is_checked_by_the_same_reader_of_its_description():
+    for number, exercise in EXERCISES.items():
+        assert check_exercise(number, exercise.expected, lang="en").correct
+        for wrong, hint in exercise.hints:
+            if not callable(wrong):
+                message = check_exercise(number, wrong, lang="en").message
+                assert hint["en"].split("{")[0] in message
 
 
 def test_the_language_defaults_to_the_notebooks(monkeypatch):
@@ -296,10 +318,7 @@ def student_function(brightness_model, code: str):
 
 def test_the_brightness_model_tells_the_slips_apart(brightness_model, image_files):
     letters = [
-        [
-            exercises.letter(int(exercises.lesson_steps(p, brightness_model, **slip).argmax()))
-            for p in image_files
-        ]
+        [letter(int(lesson_steps(p, brightness_model, **slip).argmax())) for p in image_files]
         for slip in ({}, {"scale": False}, {"crop": False})
     ]
     assert letters[0] == ["H", "N", "U"]
@@ -367,7 +386,7 @@ def test_an_unwritten_function_is_not_answered_yet(lang, brightness_model, image
     feedback = check_predict_letter(lambda path: None, brightness_model, image_files, lang=lang)
     assert feedback.correct is None
     assert feedback.message.startswith(f"predict_letter: {VERDICT[lang][None]}")
-    with pytest.raises(ValueError, match="at least one image"):
+    with pytest.raises(ValueError, match={"es": "al menos un archivo", "en": "at least one"}[lang]):
         check_predict_letter(lambda path: None, brightness_model, [], lang=lang)
 
 

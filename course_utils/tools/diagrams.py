@@ -19,6 +19,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch, Rectangle
 
+from course_utils.lesson_model import LESSON_CNN, Layer
 from course_utils.tools.files import write_atomically
 
 DPI = 150
@@ -46,23 +47,22 @@ def _square(side: int) -> str:
     return f"{side}{_TIMES}{side}"
 
 
-# The lesson's model, top to bottom: layer kind, label, output shape.
-CNN_LAYERS = (
-    ("Input", "Input", "(28, 28, 1)"),
-    ("Conv2D", f"Conv2D 75, {_square(3)}, relu", "(28, 28, 75)"),
-    ("BatchNormalization", "BatchNormalization", "(28, 28, 75)"),
-    ("MaxPool2D", f"MaxPool2D {_square(2)}", "(14, 14, 75)"),
-    ("Conv2D", f"Conv2D 50, {_square(3)}, relu", "(14, 14, 50)"),
-    ("Dropout", "Dropout 0.2", "(14, 14, 50)"),
-    ("BatchNormalization", "BatchNormalization", "(14, 14, 50)"),
-    ("MaxPool2D", f"MaxPool2D {_square(2)}", "(7, 7, 50)"),
-    ("Conv2D", f"Conv2D 25, {_square(3)}, relu", "(7, 7, 25)"),
-    ("BatchNormalization", "BatchNormalization", "(7, 7, 25)"),
-    ("MaxPool2D", f"MaxPool2D {_square(2)}", "(4, 4, 25)"),
-    ("Flatten", "Flatten", "(400)"),
-    ("Dense", "Dense 512, relu", "(512)"),
-    ("Dropout", "Dropout 0.3", "(512)"),
-    ("Dense", "Dense 24, softmax", "(24)"),
+def _label(layer: Layer) -> str:
+    """What the diagram writes in a layer's box: its kind and what sets it apart."""
+    if layer.kind == "Conv2D":
+        return f"Conv2D {layer.size}, {_square(layer.window)}, {layer.activation}"
+    if layer.kind == "MaxPool2D":
+        return f"MaxPool2D {_square(layer.window)}"
+    if layer.kind == "Dropout":
+        return f"Dropout {layer.rate}"
+    if layer.kind == "Dense":
+        return f"Dense {layer.size}, {layer.activation}"
+    return layer.kind
+
+
+# The lesson's model (course_utils.lesson_model), top to bottom: kind, label, output shape.
+CNN_LAYERS = tuple(
+    (layer.kind, _label(layer), f"({', '.join(map(str, layer.shape))})") for layer in LESSON_CNN
 )
 
 _CONV_INPUT = np.array(

@@ -1,0 +1,17 @@
+"""The lessons' exercises, and the checks that tell a student whether an answer is right, and why.
+
+Lesson 03: write the answer in its variable (``answer_1 = ...``) and run the check cell,
+``check_exercise(1, answer_1)``. Each of those exercises is described as data in ``numeric``:
+its expected value, computed from the lesson's network (``course_utils.lesson_model``), and a
+hint for each known wrong answer.
+
+Lesson 04b: write ``predict_letter(path)`` and run
+``check_predict_letter(predict_letter, model, paths)`` (``predict_letter``), which compares it
+with the lesson's own steps.
+"""
+
+from course_utils.exercises.feedback import Feedback
+from course_utils.exercises.numeric import check_exercise
+from course_utils.exercises.predict_letter import check_predict_letter, lesson_steps
+
+__all__ = ["Feedback", "check_exercise", "check_predict_letter", "lesson_steps"]

@@ -1,0 +1,44 @@
+"""A verdict on a student's answer, and the bilingual texts it is written from."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from numbers import Real
+from typing import Any
+
+from course_utils.i18n import format_number, pick
+
+Text = Mapping[str, str]  # {"es": "...", "en": "..."}, str.format templates
+TIMES = "\u00d7"  # the multiplication sign
+RIGHT: Text = {"es": "¡correcto! ", "en": "correct! "}
+NOT_YET: Text = {"es": "todavía no. ", "en": "not yet. "}
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """The verdict on one answer: ``correct`` is None while the exercise is not answered."""
+
+    exercise: int | str
+    correct: bool | None
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(self.message)
+
+
+def say(text: Text, lang: str | None, **values: Any) -> str:
+    """``text`` in the notebook's language, with ``values`` filled in: numbers written the way
+    that language writes them (whole ones as 2100 or 33 800, others with two decimals: 1,57),
+    anything else as it is."""
+    chosen = pick(lang, es=text["es"], en=text["en"])
+    return chosen.format(times=TIMES, **{k: _written(v, lang) for k, v in values.items()})
+
+
+def _written(value: Any, lang: str | None) -> Any:
+    if isinstance(value, bool) or not isinstance(value, Real):
+        return value
+    return format_number(value, 0 if float(value).is_integer() else 2, lang)
