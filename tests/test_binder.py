@@ -59,7 +59,10 @@ def test_runtime_pins_one_python_that_the_course_supports():
 
 def test_requirements_install_the_course_itself_without_the_dev_extra():
     # "." is the repository's root (repo2docker runs pip there); no extra, so no test tools.
-    assert requirement_lines(BINDER / "requirements.txt") == ["."]
+    lines = requirement_lines(BINDER / "requirements.txt")
+    assert lines[0] == "."
+    assert not [line for line in lines if "[" in line or line.startswith(DEV_TOOLS)]
+    assert "nbgitpuller>=1.2" in lines, "the JupyterHub link of docs/binder.md needs nbgitpuller"
 
 
 @pytest.mark.parametrize("script", ["postBuild", "start"])
@@ -209,8 +212,15 @@ def repo2docker_dockerfile(repo: Path) -> str:
 def dockerfile_problems(dockerfile: str, python: str) -> list[str]:
     """How the Dockerfile differs from the image binder/ describes."""
     problems = []
-    if f"environment.py-{python}-" not in dockerfile:
-        found = re.findall(r"environment\.py-(\d\.\d+)-", dockerfile)
+    # The conda environment of the image comes from repo2docker's lock file for one Python
+    # (environment.py-3.12-linux-64.lock), copied as build_script_files/NAME-HASH where NAME is
+    # the file's path with "-XX" for each byte other than a letter or digit ("." is "-2e").
+    copied = " ".join(
+        re.sub(r"-([0-9a-f]{2})", lambda m: chr(int(m.group(1), 16)), name.rsplit("-", 1)[0])
+        for name in re.findall(r"build_script_files/(\S+)", dockerfile)
+    )
+    found = re.findall(r"environment\.py-(\d\.\d+)-", copied)
+    if found != [python]:
         problems.append(f"the image has Python {found}, not {python}")
     if "environment.yml" in dockerfile:
         problems.append("the image installs the root environment.yml (and its dev extra)")
@@ -298,6 +308,7 @@ def test_the_student_venv_has_the_course_and_no_dev_tools(student_venv, tmp_path
     lines = proc.stdout.splitlines()
     assert Path(lines[0]).is_relative_to(student_venv), "the course is installed in the venv"
     assert lines[1:] == [], "a student image needs no test tools"
+    assert (student_venv / "bin" / "gitpuller").is_file(), "nbgitpuller, for the hub's link"
 
 
 @pytest.mark.slow
