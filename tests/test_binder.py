@@ -90,6 +90,29 @@ def test_docs_open_a_lesson_that_exists():
             assert (COURSE.root / path).is_file(), f"{doc.name}: {link} opens a missing file"
 
 
+def test_an_image_built_from_a_working_copy_leaves_out_the_local_files(tmp_path):
+    """binder/.dockerignore, read by repo2docker's own filter (docker's exclude_paths)."""
+    from docker.utils.build import exclude_paths
+
+    kept = ["notebooks/es/03_asl_cnn.ipynb", "datasets/README.md", "binder/start", "img/a.png"]
+    left_out = [
+        ".venv/bin/python",
+        "build/executed/report.md",
+        "models/cnn.keras",
+        "datasets/asl_data/sign_mnist_train.csv",
+        "datasets/downloads/sign_mnist_train.csv",
+        "course_utils/tools/__pycache__/cli.cpython-312.pyc",
+        "notebooks/es/.ipynb_checkpoints/03_asl_cnn-checkpoint.ipynb",
+        "asl_cnn_course.egg-info/PKG-INFO",
+    ]
+    for name in kept + left_out:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    patterns = requirement_lines(BINDER / ".dockerignore")  # the same comment rules
+    added = {p for p in exclude_paths(str(tmp_path), patterns) if (tmp_path / p).is_file()}
+    assert added == set(kept)
+
+
 # --------------------------------------------------------------------------- binder/start
 
 
