@@ -247,16 +247,7 @@ def show_feature_maps(
     The model runs in inference mode (dropout off, batch normalization with its moving
     averages). Each map has its own grey scale: white is its largest value, black its smallest.
     """
-    import keras
-
-    layers = [
-        layer
-        for layer in model.layers
-        if isinstance(layer, keras.layers.Conv2D | keras.layers.MaxPooling2D)
-    ]
-    probe = keras.Model(inputs=model.inputs[0], outputs=[layer.output for layer in layers])
-    outputs = probe(np.asarray(image, dtype="float32").reshape(1, 28, 28, 1), training=False)
-    maps = [keras.ops.convert_to_numpy(output)[0] for output in outputs]
+    layers, maps = _feature_maps(model, image)
     figure, axes = plt.subplots(
         len(layers) + 1,
         channels,
@@ -289,6 +280,21 @@ def show_feature_maps(
         )
     )
     return figure
+
+
+def _feature_maps(model: Any, image: np.ndarray) -> tuple[list[Any], list[np.ndarray]]:
+    """The Conv2D and MaxPool2D layers of ``model``, and what each gives for one image, in
+    inference mode."""
+    import keras
+
+    layers = [
+        layer
+        for layer in model.layers
+        if isinstance(layer, keras.layers.Conv2D | keras.layers.MaxPooling2D)
+    ]
+    probe = keras.Model(inputs=model.inputs[0], outputs=[layer.output for layer in layers])
+    outputs = probe(np.asarray(image, dtype="float32").reshape(1, 28, 28, 1), training=False)
+    return layers, [keras.ops.convert_to_numpy(output)[0] for output in outputs]
 
 
 def show_augmented(image: np.ndarray, versions: Any, label: int, lang: str | None = None) -> Figure:

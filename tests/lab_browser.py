@@ -237,11 +237,6 @@ class LabServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    @property
-    def start_url(self) -> str:
-        """What the student's browser opens: the server's address with its token."""
-        return f"{self.url}/?token={self.token}"
-
     def api(self, method: str, path: str, timeout: float = 10) -> Any:
         request = urllib.request.Request(
             f"{self.url}{path}", method=method, headers={"Authorization": f"token {self.token}"}
@@ -811,12 +806,14 @@ def check_launch_route(
     notebooks: Path,
     *,
     timeout: float,
+    opens: str = "",
     screenshot: Path | None = None,
 ) -> list[str]:
-    """Open what a student's browser opens after the route's command: the first lesson must
-    be there, with its title and figures, no pop-up and a quiet set-up cell; every relative link
-    of every lesson must resolve through the server."""
-    page.page.goto(server.start_url)
+    """Open what a student's browser opens after the route's command (the server's address,
+    or the ``opens`` path a launch link gives): the first lesson must be there, with its title
+    and figures, no pop-up and a quiet set-up cell; every relative link of every lesson must
+    resolve through the server."""
+    page.page.goto(f"{server.url}/{opens}?token={server.token}")
     problems = []
     try:
         page.wait_until_shown(timeout=60)

@@ -346,11 +346,18 @@ def documented_lab_command(readme: Path, lang: str) -> str:
     return chosen[0]
 
 
+def binder_start(lang: str) -> Callable[[list[str]], list[str]]:
+    """Binder's and a JupyterHub image's route: repo2docker runs the server through
+    binder/start, in the course's folder; the link's urlpath opens the lesson."""
+    return lambda options: ["bash", "binder/start", sys.executable, "-m", "jupyterlab", *options]
+
+
 ROUTES = {
-    # name: (language, how the folder is laid out, the command)
-    "make-lab": ("es", "clone", make_lab),
-    "course-utils-lab": ("en", "clone", course_utils_lab),
-    "student-edition": ("es", "edition", course_utils_lab),
+    # name: (language, how the folder is laid out, the command, the path the link opens)
+    "make-lab": ("es", "clone", make_lab, ""),
+    "course-utils-lab": ("en", "clone", course_utils_lab, ""),
+    "student-edition": ("es", "edition", course_utils_lab, ""),
+    "binder-start": ("es", "clone", binder_start, "lab/tree/notebooks/es/{first}"),
 }
 
 
@@ -360,7 +367,7 @@ ROUTES = {
 def test_each_launch_route_opens_the_first_lesson_with_every_link(
     route: str, browser, page, data: Path, tmp_path: Path
 ):
-    lang, layout, command = ROUTES[route]
+    lang, layout, command, opens = ROUTES[route]
     if layout == "edition":
         folder = edition_folder(tmp_path, data)
         documented = documented_lab_command(folder / "README.md", lang)
@@ -374,6 +381,7 @@ def test_each_launch_route_opens_the_first_lesson_with_every_link(
             view,
             server,
             folder / "notebooks",
+            opens=opens.format(first=first.name),
             timeout=RUN_TIMEOUT,
             screenshot=SCREENSHOTS / f"route-{route}.png",
         )
