@@ -1,7 +1,7 @@
 # The course's tasks. Each one sets up what it needs: `make course` and `make test` work on a
-# fresh clone with only Python (3.11, 3.12 or 3.13), git and make.
+# fresh clone with only Python (a version pyproject.toml supports), git and make.
 # PYTHON: the interpreter that creates $(VENV). Left empty, scripts/find-python takes python3 if
-# the course supports its version, otherwise the newest of python3.13, python3.12, python3.11 on
+# the course supports its version, otherwise the newest supported python3.X on
 # PATH; `make PYTHON=/path/to/python3.12` names one (checked the same way).
 PYTHON ?=
 VENV ?= .venv

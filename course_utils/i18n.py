@@ -8,6 +8,7 @@ from pathlib import Path
 from course_utils.layout import LANGUAGES
 
 DEFAULT_LANGUAGE = "en"
+TIMES = "\u00d7"  # the multiplication sign, as both languages write sizes: 28 by 28
 
 
 def notebook_language() -> str:

@@ -19,13 +19,12 @@ from matplotlib.ticker import FuncFormatter, ScalarFormatter
 
 from course_utils.data import LETTERS, NUM_CLASSES, letter
 from course_utils.evaluation import accuracy_per_letter, confusion_counts
-from course_utils.i18n import format_percent, pick
+from course_utils.i18n import TIMES, format_percent, pick
 
 CORRECT_COLOUR = "#1a7f37"
 WRONG_COLOUR = "#cf222e"
 CORRECT_MARK = "\u2713"  # check mark
 WRONG_MARK = "\u2717"  # ballot x
-TIMES = "\u00d7"  # multiplication sign
 
 
 class DecimalFormatter(ScalarFormatter):

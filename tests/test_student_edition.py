@@ -16,7 +16,7 @@ from course_utils.tools.cli import main
 from course_utils.tools.drift import SYNC_KEY
 from course_utils.tools.errors import UsageError
 from course_utils.tools.notebook_io import read_notebook
-from course_utils.tools.student_edition import write_student_edition
+from course_utils.tools.student_edition import supported_pythons, write_student_edition
 
 COURSE = find_course()
 
@@ -74,6 +74,8 @@ def test_the_readme_gives_a_student_every_step_without_make(edition: Path):
             "ASL_DATA_SOURCE",
         ):
             assert step in readme, step
+    versions = supported_pythons(COURSE.root / "pyproject.toml")
+    assert versions and all(version in readme for version in versions)
     for text in (readme, (edition / "datasets" / "README.md").read_text(encoding="utf-8")):
         assert "make " not in text
 

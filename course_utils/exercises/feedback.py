@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from numbers import Real
 from typing import Any
 
-from course_utils.i18n import format_number, pick
+from course_utils.i18n import TIMES, format_number, pick
 
 Text = Mapping[str, str]  # {"es": "...", "en": "..."}, str.format templates
-TIMES = "\u00d7"  # the multiplication sign
 RIGHT: Text = {"es": "¡correcto! ", "en": "correct! "}
 NOT_YET: Text = {"es": "todavía no. ", "en": "not yet. "}
 

@@ -19,6 +19,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch, Rectangle
 
+from course_utils.i18n import TIMES
 from course_utils.lesson_model import LESSON_CNN, Layer
 from course_utils.tools.files import write_atomically
 
@@ -39,12 +40,11 @@ _MUTED = "#4d4d4d"
 _HIGHLIGHT = "#f4a259"  # the 3x3 patch and the output value it produces
 _HIGHLIGHT_FILL = "#fde3c8"
 _DROPPED = "#c0392b"
-_TIMES = "\u00d7"  # the multiplication sign
 
 
 def _square(side: int) -> str:
     """The size of a square grid, such as 3x3, written with the multiplication sign."""
-    return f"{side}{_TIMES}{side}"
+    return f"{side}{TIMES}{side}"
 
 
 def _label(layer: Layer) -> str:
@@ -223,7 +223,7 @@ def draw_conv2d() -> Figure:
     top = -7.6
     _grid(axes, patch, 0, top, _HIGHLIGHT_FILL)
     _outline(axes, 0, top, size, _HIGHLIGHT)
-    _symbol(axes, 3.75, top - 1.5, _TIMES)
+    _symbol(axes, 3.75, top - 1.5, TIMES)
     _grid(axes, _CONV_KERNEL, 4.5, top, kernel_fill)
     _symbol(axes, 8.25, top - 1.5, "=")
     _grid(axes, products, 9, top, "#f2f2f2")

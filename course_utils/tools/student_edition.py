@@ -10,7 +10,9 @@ the commands that prepare the data and open JupyterLab), the course's pyproject.
 from __future__ import annotations
 
 import copy
+import re
 import shutil
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +29,7 @@ README = """\
 
 ## English
 
-You need Python 3.11, 3.12 or 3.13 (on Windows, `py -3.12` picks 3.12; write the version you
+You need Python {versions_en} (on Windows, `py -3.12` picks 3.12; write the version you
 installed). Open a terminal in this folder and run, once:
 
 The first line makes a virtual environment, the second installs the course in it, the third
@@ -61,7 +63,7 @@ restart the kernel, run the lesson again from the top.
 
 ## Español
 
-Necesitas Python 3.11, 3.12 o 3.13 (en Windows, `py -3.12` elige la 3.12; escribe la versión que
+Necesitas Python {versions_es} (en Windows, `py -3.12` elige la 3.12; escribe la versión que
 tengas instalada). Abre una terminal en esta carpeta y ejecuta, una sola vez:
 
 La primera línea crea un entorno virtual, la segunda instala en él el curso y la tercera prepara
@@ -93,6 +95,16 @@ en otro equipo, cópialo aquí y pásaselo a ese paso: `... fetch-data --source 
 ejecución del propio curso, para que puedas comparar las tuyas con ellas. Si reinicias el núcleo
 (*kernel*), vuelve a ejecutar la lección desde el principio.
 """
+
+
+def supported_pythons(pyproject: Path) -> list[str]:
+    """The Python versions (such as "3.12") that the course's pyproject.toml declares in its
+    classifiers, oldest first."""
+    project = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
+    found = [
+        m[1] for c in project["classifiers"] if (m := re.fullmatch(r".*Python :: (3\.\d+)", c))
+    ]
+    return sorted(found, key=lambda version: int(version.split(".")[1]))
 
 
 def without_bookkeeping(notebook: Any) -> Any:
@@ -137,5 +149,11 @@ def write_student_edition(course: Course, out_dir: Path) -> list[Path]:
     edition.datasets.mkdir()
     shutil.copy2(course.datasets / "README.md", edition.datasets / "README.md")
     first = lessons[0].paths["en"].name  # the same file name in every language
-    (out_dir / "README.md").write_text(README.format(first=first), encoding="utf-8")
+    versions = supported_pythons(root / "pyproject.toml")
+    readme = README.format(
+        first=first,
+        versions_en=f"{', '.join(versions[:-1])} or {versions[-1]}",
+        versions_es=f"{', '.join(versions[:-1])} o {versions[-1]}",
+    )
+    (out_dir / "README.md").write_text(readme, encoding="utf-8")
     return written
