@@ -15,8 +15,6 @@ import tomllib
 from pathlib import Path
 
 import pytest
-import yaml
-from packaging.specifiers import SpecifierSet
 
 from course_utils.layout import find_course
 
@@ -217,17 +215,3 @@ def test_find_python_accepts_exactly_the_versions_pyproject_declares(machine, mi
     accepted = result.returncode == 0
     assert accepted == (f"3.{minor}" in supported_versions()), result.stderr
     assert result.stdout == (f"{chosen}\n" if accepted else "")
-
-
-def test_pyproject_environment_and_readme_name_the_same_versions():
-    versions = supported_versions()
-    assert versions == ["3.11", "3.12", "3.13"]
-    requires = SpecifierSet(PYPROJECT["project"]["requires-python"])
-    assert [f"3.{m}" for m in range(30) if f"3.{m}" in requires] == versions
-    environment = yaml.safe_load((REPO / "environment.yml").read_text())
-    after_newest = f"3.{int(versions[-1].split('.')[1]) + 1}"
-    assert f"python>={versions[0]},<{after_newest}" in environment["dependencies"]
-    readme = (REPO / "README.md").read_text()
-    listed = ", ".join(versions[:-1])
-    assert f"Python {listed} or {versions[-1]}" in readme
-    assert f"Python {listed} o {versions[-1]}" in readme
