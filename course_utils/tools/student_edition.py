@@ -22,6 +22,13 @@ from course_utils.tools.drift import SYNC_KEY
 from course_utils.tools.errors import UsageError
 from course_utils.tools.notebook_io import read_notebook, write_notebook
 
+# The three set-up steps, the same in both languages: a virtual environment, the course in it,
+# and the data.
+SETUP = {
+    "setup_linux": (".venv/bin/python", "python3 -m venv .venv", "bash"),
+    "setup_windows": (".venv\\Scripts\\python", "py -3.12 -m venv .venv", "powershell"),
+}
+
 README = """\
 # Sign Language MNIST: a CNN with Keras / una CNN con Keras
 
@@ -30,24 +37,15 @@ README = """\
 ## English
 
 You need Python {versions_en} (on Windows, `py -3.12` picks 3.12; write the version you
-installed). Open a terminal in this folder and run, once:
+installed). Open a terminal in this folder and run these three lines once: the first makes a
+virtual environment, the second installs the course in it, the third prepares the data. On Linux
+and macOS:
 
-The first line makes a virtual environment, the second installs the course in it, the third
-prepares the data. On Linux and macOS:
-
-```bash
-python3 -m venv .venv
-.venv/bin/python -m pip install .
-.venv/bin/python -m course_utils fetch-data
-```
+{setup_linux}
 
 On Windows (PowerShell or cmd):
 
-```powershell
-py -3.12 -m venv .venv
-.venv\\Scripts\\python -m pip install .
-.venv\\Scripts\\python -m course_utils fetch-data
-```
+{setup_windows}
 
 Then, each time you study, open the course (JupyterLab starts at `notebooks/en/{first}`):
 
@@ -64,24 +62,15 @@ restart the kernel, run the lesson again from the top.
 ## Español
 
 Necesitas Python {versions_es} (en Windows, `py -3.12` elige la 3.12; escribe la versión que
-tengas instalada). Abre una terminal en esta carpeta y ejecuta, una sola vez:
+tengas instalada). Abre una terminal en esta carpeta y ejecuta una sola vez estas tres líneas: la
+primera crea un entorno virtual, la segunda instala en él el curso y la tercera prepara los datos.
+En Linux y macOS:
 
-La primera línea crea un entorno virtual, la segunda instala en él el curso y la tercera prepara
-los datos. En Linux y macOS:
-
-```bash
-python3 -m venv .venv
-.venv/bin/python -m pip install .
-.venv/bin/python -m course_utils fetch-data
-```
+{setup_linux}
 
 En Windows (PowerShell o cmd):
 
-```powershell
-py -3.12 -m venv .venv
-.venv\\Scripts\\python -m pip install .
-.venv\\Scripts\\python -m course_utils fetch-data
-```
+{setup_windows}
 
 Después, cada vez que estudies, abre el curso (JupyterLab empieza en `notebooks/es/{first}`):
 
@@ -150,8 +139,14 @@ def write_student_edition(course: Course, out_dir: Path) -> list[Path]:
     shutil.copy2(course.datasets / "README.md", edition.datasets / "README.md")
     first = lessons[0].paths["en"].name  # the same file name in every language
     versions = supported_pythons(root / "pyproject.toml")
+    steps = {
+        name: f"```{shell}\n{venv}\n{python} -m pip install .\n"
+        f"{python} -m course_utils fetch-data\n```"
+        for name, (python, venv, shell) in SETUP.items()
+    }
     readme = README.format(
         first=first,
+        **steps,
         versions_en=f"{', '.join(versions[:-1])} or {versions[-1]}",
         versions_es=f"{', '.join(versions[:-1])} o {versions[-1]}",
     )
