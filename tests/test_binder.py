@@ -69,8 +69,9 @@ def test_requirements_install_the_course_itself_without_the_dev_extra():
 def test_scripts_are_executable_and_stop_at_the_first_error(script):
     path = BINDER / script
     assert os.access(path, os.X_OK), f"chmod +x binder/{script}"
-    staged = git("ls-files", "--stage", "--", f"binder/{script}", cwd=COURSE.root)
-    assert not staged or staged.startswith("100755"), f"git add --chmod=+x binder/{script}"
+    if (COURSE.root / ".git").exists():  # a copy without git history has only the file's mode
+        staged = git("ls-files", "--stage", "--", f"binder/{script}", cwd=COURSE.root)
+        assert not staged or staged.startswith("100755"), f"git add --chmod=+x binder/{script}"
     lines = path.read_text().splitlines()
     assert lines[0] == "#!/bin/bash"
     assert any(re.match(r"set -e", line) for line in lines), "a failed step must fail the build"
