@@ -109,8 +109,14 @@ class Feedback:
 def check_exercise(number: int, answer: Any, lang: str | None = None) -> Feedback:
     """Check ``answer`` to exercise ``number`` (1 to 4) and say, in the notebook's language,
     whether it is right and why."""
-    if number not in _CHECKS:
-        raise ValueError(f"There are exercises 1 to {len(_CHECKS)}, not {number!r}.")
+    if isinstance(number, bool) or not isinstance(number, int) or number not in _CHECKS:
+        raise ValueError(
+            pick(
+                lang,
+                es=f"Hay ejercicios del 1 al {len(_CHECKS)} (un número entero), no {number!r}.",
+                en=f"There are exercises 1 to {len(_CHECKS)} (a whole number), not {number!r}.",
+            )
+        )
     heading = pick(lang, es=f"Ejercicio {number}: ", en=f"Exercise {number}: ")
     if answer is None:
         return Feedback(

@@ -179,9 +179,14 @@ def test_equivalent_answers_are_accepted():
     assert check_exercise(2, (None, 3, 3, 25), lang="en").correct  # as model.summary() shows
 
 
-def test_unknown_exercise_is_refused():
-    with pytest.raises(ValueError, match="1 to 4"):
-        check_exercise(5, 1, lang="en")
+@pytest.mark.parametrize("number", [5, 0, 1.0, True, "1"])
+@pytest.mark.parametrize(
+    ("lang", "words"), [("en", "exercises 1 to 4"), ("es", "ejercicios del 1 al 4")]
+)
+def test_an_exercise_number_other_than_a_whole_1_to_4_is_refused(number, lang, words):
+    with pytest.raises(ValueError, match=words) as refused:
+        check_exercise(number, 1, lang=lang)
+    assert repr(number) in str(refused.value)
 
 
 def test_the_language_defaults_to_the_notebooks(monkeypatch):
