@@ -30,11 +30,11 @@ SPLIT = {"train": preparation.TRAIN, "test": preparation.VALID}
 KAGGLE_LABELS = [*range(0, 9), *range(10, 25)]
 
 
-@pytest.fixture(scope="session")
 def sha256_hex(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
+@pytest.fixture(scope="session")
 def prepared_bytes(prepared_dir: Path) -> dict[str, bytes]:
     return {split: (prepared_dir / name).read_bytes() for split, name in PREPARED.items()}
 

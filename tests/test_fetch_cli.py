@@ -109,7 +109,7 @@ def test_without_source_nor_network_no_folder_is_left(tmp_path, cli_env):
     dest = tmp_path / "work" / "asl_data"
     proc = run_fetch("--dest", dest, env=cli_env, cwd=tmp_path)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
-    assert proc.stderr.startswith("error: Could not get the dataset")
+    assert "error: Could not get the dataset" in proc.stderr
     assert not (tmp_path / "work").exists()  # no asl_data/, and no downloads/ beside it
 
 
