@@ -109,10 +109,10 @@ def test_union_and_list_parameters_reach_the_kernel_without_warnings(tmp_path: P
     command = ["run", "--notebooks", tmp_path / "notebooks", "--lang", "en"]
     proc = course_cli(*command, "--output-dir", tmp_path / "out", "-p", "LIMIT", "3", *files)
     assert proc.returncode == 0, proc.stderr
-    assert "['a.jpg', ' my hand, 2.jpg'] 3" in proc.stdout
     warnings = [r.getMessage() for r in caplog.records if r.name.startswith("papermill")]
     assert not any("unknown parameter" in message for message in warnings), warnings
     assert "unknown parameter" not in proc.stderr
+    assert "['a.jpg', ' my hand, 2.jpg'] 3" in proc.stdout
 
 
 # --------------------------------------------------------------------------- failures
