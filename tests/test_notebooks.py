@@ -14,8 +14,9 @@ from course_utils.layout import LANGUAGES, find_course
 from course_utils.tools import notebook_checks
 from course_utils.tools.notebook_io import read_notebook
 from course_utils.tools.parameters import lesson_parameters
+from course_utils.tools.run_plan import plan_run
 from course_utils.tools.run_report import RunResult, read_records
-from course_utils.tools.runner import RunSettings, plan_run, run_notebooks
+from course_utils.tools.runner import RunSettings, run_notebooks
 
 COURSE = find_course()
 LESSONS = COURSE.lessons()

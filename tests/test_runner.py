@@ -17,8 +17,9 @@ from cli_runner import run_course_command
 
 from course_utils.layout import find_course
 from course_utils.tools.notebook_io import read_notebook, write_notebook
+from course_utils.tools.run_plan import plan_run
 from course_utils.tools.run_report import RunResult
-from course_utils.tools.runner import RunSettings, clean_for_commit, plan_run, run_notebooks
+from course_utils.tools.runner import RunSettings, clean_for_commit, run_notebooks
 
 COURSE = find_course()
 LESSON = "01_tiny.ipynb"

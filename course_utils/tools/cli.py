@@ -215,15 +215,15 @@ def _fetch_data(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from course_utils.tools import runner
+    from course_utils.tools import run_plan, runner
     from course_utils.tools.run_report import format_report, write_report
 
     course = _course_or_none()
-    notebooks = runner.lesson_notebooks(_selected_lessons(args, course), args.lang)
-    plan = runner.plan_run(notebooks, args.parameter, in_place=args.in_place)
+    notebooks = run_plan.lesson_notebooks(_selected_lessons(args, course), args.lang)
+    plan = run_plan.plan_run(notebooks, args.parameter, in_place=args.in_place)
     output_dir = args.output_dir or (course or find_course()).executed
     settings = runner.RunSettings(
-        output_dir=runner.prepare_output_dir(output_dir, plan, course),
+        output_dir=run_plan.prepare_output_dir(output_dir, plan, course),
         in_place=args.in_place,
         cell_timeout=args.timeout,
         echo=sys.stdout,

@@ -1,4 +1,4 @@
-"""Execute lessons with papermill, safely, and say how each run went.
+"""Execute the notebooks of a run's plan with papermill, safely, and say how each run went.
 
 Executed copies go to an output folder outside the course's sources; only ``in_place`` puts
 outputs back into the committed notebooks, after a run succeeded, cleaned, through an atomic
@@ -14,17 +14,16 @@ import logging
 import os
 import re
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from course_utils.layout import Course, Lesson
-from course_utils.tools.errors import CourseToolError, UsageError
+from course_utils.tools.errors import CourseToolError
 from course_utils.tools.files import remove_stale_parts
 from course_utils.tools.notebook_checks import ANSI_ESCAPE
 from course_utils.tools.notebook_io import read_notebook, write_notebook
-from course_utils.tools.parameters import check_parameters, lesson_parameters
+from course_utils.tools.run_plan import PlannedRun
 from course_utils.tools.run_report import RunResult, read_records
 
 DEFAULT_CELL_TIMEOUT = 3600
@@ -45,19 +44,6 @@ KERNEL_NAME = "python3"
 
 
 @dataclass(frozen=True)
-class PlannedRun:
-    """One notebook to execute: its path, its cells as read, and its checked, typed values."""
-
-    path: Path
-    source: Any  # the notebook as committed, which failures are described against
-    parameters: dict[str, Any]
-
-    @property
-    def language(self) -> str:
-        return self.path.parent.name
-
-
-@dataclass(frozen=True)
 class RunSettings:
     """How every notebook of a run is executed."""
 
@@ -65,66 +51,6 @@ class RunSettings:
     in_place: bool = False
     cell_timeout: int = DEFAULT_CELL_TIMEOUT
     echo: TextIO | None = None
-
-
-def lesson_notebooks(lessons: Iterable[Lesson], languages: Iterable[str]) -> list[Path]:
-    """The notebooks of ``lessons`` in ``languages``, language by language; an error when one
-    is missing."""
-    notebooks = [lesson.path(lang) for lang in languages for lesson in lessons]
-    for path in notebooks:
-        if not path.is_file():
-            raise CourseToolError(
-                f"{path} does not exist, but its twin does: translate the lesson into that "
-                "language, or choose the languages to run with --lang."
-            )
-    return notebooks
-
-
-def plan_run(
-    notebooks: Iterable[Path], given: Sequence[tuple[str, str]] = (), in_place: bool = False
-) -> list[PlannedRun]:
-    """Read each notebook once and give it the ``-p NAME VALUE`` values its parameters cell
-    declares, checked and typed; UsageError before any kernel starts when one does not fit."""
-    if in_place and given:
-        raise UsageError(
-            "--in-place stores the outputs of a full run with the lessons' own parameters; "
-            "drop -p to update the committed notebooks, or drop --in-place to try parameters."
-        )
-    sources = {path: read_notebook(path) for path in notebooks}
-    declared = {path: lesson_parameters(notebook, path) for path, notebook in sources.items()}
-    values = check_parameters(given, declared)
-    return [
-        PlannedRun(path, notebook, {k: v for k, v in values.items() if k in declared[path]})
-        for path, notebook in sources.items()
-    ]
-
-
-def prepare_output_dir(output_dir: Path, plan: Iterable[PlannedRun], course: Course | None) -> Path:
-    """Create ``output_dir``; refuse a file, or a folder among the lessons' or the course's
-    sources (only ``--in-place`` writes there)."""
-    protected = {run.path.parent.parent for run in plan} | set(course.sources if course else ())
-    resolved = output_dir.resolve()
-    for source in protected:
-        if resolved == source.resolve() or source.resolve() in resolved.parents:
-            raise UsageError(
-                f"--output-dir {output_dir} is inside {source}, which holds the course's own "
-                "files: use --in-place to update the committed notebooks, or choose another "
-                "folder (the default is build/executed)."
-            )
-    existing = next(path for path in (output_dir, *output_dir.absolute().parents) if path.exists())
-    if not existing.is_dir():
-        raise UsageError(
-            f"--output-dir {output_dir}: {existing} is a file, not a folder: choose a folder "
-            "(the default is build/executed)."
-        )
-    try:
-        output_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise CourseToolError(
-            f"Cannot create --output-dir {output_dir}: {exc.strerror or exc}. Choose a folder "
-            "you can write to (the default is build/executed)."
-        ) from None
-    return output_dir
 
 
 def run_notebooks(plan: Iterable[PlannedRun], settings: RunSettings) -> list[RunResult]:
