@@ -147,7 +147,7 @@ class ValidationSummary(Record):
         )
 
 
-RECORD_CLASSES = (DeviceReport, TrainingSummary, ValidationSummary)
+RECORD_CLASSES = tuple(Record.__subclasses__())  # in the order they are defined
 
 
 def recorded_fields(record: Any) -> dict[str, Any]:

@@ -116,6 +116,14 @@ def test_union_and_list_parameters_reach_the_kernel_without_warnings(tmp_path: P
     assert "['a.jpg', ' my hand, 2.jpg'] 3" in proc.stdout
 
 
+def test_a_list_parameter_takes_one_item_per_p_as_written(tmp_path: Path):
+    extra = "\nFILES: list[str] = []"
+    lesson = tiny_lesson(tmp_path / "notebooks", "en", extra_parameters=extra)
+    given = [("FILES", "a, b.jpg"), ("STEPS", "3"), ("FILES", " c.jpg")]
+    [planned] = plan_run([lesson], given)
+    assert planned.parameters == {"FILES": ["a, b.jpg", " c.jpg"], "STEPS": 3}
+
+
 # --------------------------------------------------------------------------- failures
 
 

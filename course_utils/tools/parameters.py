@@ -75,7 +75,6 @@ class Parameter:
             "float": "a number",
             "str": "a text",
             "bool": "True or False",
-            "list[str]": f"a list, one item per -p (-p {self.name} a.jpg -p {self.name} b.jpg)",
         }
         text = kinds.get(self.base_type, self.annotation)
         if self.minimum is not None:
