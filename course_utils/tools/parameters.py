@@ -119,6 +119,6 @@ def check_parameters(
             by_lesson = {path.name: ", ".join(p) or "none" for path, p in declared.items()}
             known = "; ".join(f"{lesson}: {names}" for lesson, names in by_lesson.items())
             raise UsageError(f"-p {name}: no selected lesson has a parameter {name!r} ({known}).")
-        converted = [parameter.value_of(name_texts) for parameter in knowing]  # each checks
+        converted = [parameter.value_of(name_texts) for parameter in knowing]  # all must accept
         values[name] = converted[0]
     return values

@@ -90,7 +90,7 @@ def _check_out_dir(course: Course, out_dir: Path) -> None:
             f"--out {out_dir} is not empty: give a new or empty folder (or delete this one), "
             "so that no file of yours is overwritten."
         )
-    copied = {*course.sources, course.images, course.notebooks, PACKAGE}
+    copied = (*course.sources, PACKAGE)  # the sources are the lessons and img/, copied too
     inside = [f for f in copied if out_dir == f.resolve() or f.resolve() in out_dir.parents]
     if out_dir == course.root.resolve() or inside:
         where = inside[0] if inside else course.root
