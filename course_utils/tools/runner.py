@@ -14,7 +14,7 @@ import logging
 import os
 import re
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -150,25 +150,24 @@ def _describe_failure(source: Any, executed: Any, exc: Exception) -> str:
     from papermill.exceptions import PapermillExecutionError
 
     if isinstance(exc, PapermillExecutionError):
-        failed = _last_cell_id(executed, "status", "failed")
+        failed = _last_cell_id(executed, lambda run: run.get("status") == "failed")
         return f"{_describe_cell(source, failed)} raised {exc.ename}: {exc.evalue}"
     if "Timeout" in type(exc).__name__:
-        started = _last_cell_id(executed, "start_time")
+        started = _last_cell_id(executed, lambda run: bool(run.get("start_time")))
         if started is not None:
             where = _describe_cell(source, started)
             return f"{where} ran past the time limit for one cell ({exc})"
     return f"{type(exc).__name__}: {exc}"
 
 
-def _last_cell_id(executed: Any, key: str, value: object = None) -> str | None:
-    """The id of the last code cell whose papermill metadata has ``key`` (equal to ``value``
-    when one is given)."""
-    found = None
-    for cell in executed.cells:
-        recorded = cell.metadata.get("papermill", {}).get(key)
-        if cell.cell_type == "code" and recorded and value in (None, recorded):
-            found = cell.get("id")
-    return found
+def _last_cell_id(executed: Any, matches: Callable[[dict[str, Any]], bool]) -> str | None:
+    """The id of the last code cell whose papermill metadata ``matches``."""
+    ids = [
+        cell.get("id")
+        for cell in executed.cells
+        if cell.cell_type == "code" and matches(cell.metadata.get("papermill", {}))
+    ]
+    return ids[-1] if ids else None
 
 
 def _describe_cell(source: Any, cell_id: str | None) -> str:
