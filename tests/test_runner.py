@@ -140,6 +140,8 @@ def test_a_failing_notebook_is_left_untouched_and_the_rest_still_run(tmp_path: P
     kept = read_notebook(tmp_path / "out" / "es" / LESSON)
     failed = next(c for c in kept.cells if "made to fail" in c.source)
     assert any(o.output_type == "error" for o in failed.outputs)
+    logs = list((tmp_path / "out").rglob("*.kernel.log"))  # only the failed run's, if it says
+    assert all(log.parent.name == "es" and log.stat().st_size for log in logs), logs
 
 
 def test_a_cell_over_the_time_limit_is_named(tmp_path: Path):

@@ -37,8 +37,8 @@ TF_STARTUP_LINE = re.compile(
     r"|I\d{4} [\d:.]+ +\d+ [\w.]+:\d+\] .*)$\n?"
 )
 RUNNING_SUFFIX = ".running.ipynb"  # papermill's copy while a notebook runs (hidden, then renamed)
-# The kernel's own messages, one file per notebook, rewritten by each run and kept only
-# when that run failed and the kernel wrote something.
+# The kernel's own messages (not the cells'), one file per notebook beside its executed copy,
+# rewritten by each run and kept only when that run failed and the kernel wrote something.
 KERNEL_LOG_SUFFIX = ".kernel.log"
 KERNEL_NAME = "python3"
 
@@ -87,9 +87,8 @@ def _run_one(planned: PlannedRun, settings: RunSettings) -> RunResult:
     seconds = time.perf_counter() - started
     os.replace(running, output)
     executed = read_notebook(output)
-    error = _describe_failure(planned.source, executed, failure) if failure else None
-    if _keep_kernel_log(log, failed=error is not None):
-        error = f"{error} (the kernel's own messages are in {log})"
+    kept_log = _settle_kernel_log(log, failed=failure is not None)
+    error = _describe_failure(planned.source, executed, failure, kept_log) if failure else None
     if settings.in_place and error is None:
         write_notebook(planned.path, clean_for_commit(executed))
     return RunResult(
@@ -145,8 +144,9 @@ def _execute(
     return None
 
 
-def _describe_failure(source: Any, executed: Any, exc: Exception) -> str:
-    """Name the cell that failed (or ran too long) by its place in the ``source`` lesson."""
+def _describe_failure(source: Any, executed: Any, exc: Exception, log: Path | None) -> str:
+    """Name the cell that failed (or ran too long) by its place in the ``source`` lesson;
+    for any other failure (a dead kernel...), point to the kernel's ``log`` if kept."""
     from papermill.exceptions import PapermillExecutionError
 
     if isinstance(exc, PapermillExecutionError):
@@ -157,7 +157,8 @@ def _describe_failure(source: Any, executed: Any, exc: Exception) -> str:
         if started is not None:
             where = _describe_cell(source, started)
             return f"{where} ran past the time limit for one cell ({exc})"
-    return f"{type(exc).__name__}: {exc}"
+    where = f" (the kernel's own messages are in {log})" if log else ""
+    return f"{type(exc).__name__}: {exc}{where}"
 
 
 def _last_cell_id(executed: Any, matches: Callable[[dict[str, Any]], bool]) -> str | None:
@@ -195,12 +196,13 @@ def _kernel_logging_to(log: Path) -> type:
     return KernelLoggingToFile
 
 
-def _keep_kernel_log(log: Path, failed: bool) -> bool:
-    """Keep the kernel's log only when the run failed and the kernel said something."""
+def _settle_kernel_log(log: Path, failed: bool) -> Path | None:
+    """Keep the kernel's log only after a failure, and only if the kernel wrote something;
+    return it when kept."""
     if failed and log.is_file() and log.stat().st_size > 0:
-        return True
+        return log
     log.unlink(missing_ok=True)
-    return False
+    return None
 
 
 @functools.cache
