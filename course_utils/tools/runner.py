@@ -130,10 +130,10 @@ def _execute(
     except PapermillExecutionError as exc:
         if exc.ename != "KeyboardInterrupt":
             return exc
-        running.unlink(missing_ok=True)  # Ctrl-C reached the kernel as well
+        _abandon(running)  # Ctrl-C reached the kernel as well
         raise KeyboardInterrupt from None
     except KeyboardInterrupt:
-        running.unlink(missing_ok=True)
+        _abandon(running)
         raise
     except Exception as exc:  # a timeout, a dead kernel, a notebook papermill cannot read...
         if not running.is_file():
@@ -142,6 +142,14 @@ def _execute(
             ) from exc
         return exc
     return None
+
+
+def _abandon(running: Path) -> None:
+    """After Ctrl-C: drop the unfinished copy, and keep asyncio from printing, as the
+    process exits, the traceback of the kernel client's task that the interrupt cut short
+    ("Task exception was never retrieved ... DeadKernelError")."""
+    running.unlink(missing_ok=True)
+    logging.getLogger("asyncio").setLevel(logging.CRITICAL)
 
 
 def _describe_failure(source: Any, executed: Any, exc: Exception, log: Path | None) -> str:
