@@ -25,12 +25,17 @@ def notebook_language() -> str:
     return folder if folder in LANGUAGES else DEFAULT_LANGUAGE
 
 
-def pick(lang: str | None, *, es: str, en: str) -> str:
-    """Return the text for ``lang`` (the running notebook's language when None)."""
+def resolve_language(lang: str | None) -> str:
+    """``lang`` checked, or the running notebook's language when None."""
     lang = lang or notebook_language()
     if lang not in LANGUAGES:
         raise ValueError(f"Unknown language {lang!r}: use one of {', '.join(LANGUAGES)}.")
-    return es if lang == "es" else en
+    return lang
+
+
+def pick(lang: str | None, *, es: str, en: str) -> str:
+    """Return the text for ``lang`` (the running notebook's language when None)."""
+    return es if resolve_language(lang) == "es" else en
 
 
 def format_number(value: float, decimals: int = 0, lang: str | None = None) -> str:
@@ -40,7 +45,7 @@ def format_number(value: float, decimals: int = 0, lang: str | None = None) -> s
     of three digits only when the whole part has more than four (``2100``, ``12 345,6``).
     """
     text = f"{value:,.{decimals}f}"
-    if pick(lang, es="es", en="en") == "en":
+    if resolve_language(lang) == "en":
         return text
     whole, _, fraction = text.partition(".")
     digits = whole.lstrip("-").replace(",", "")

@@ -19,7 +19,7 @@ from matplotlib.ticker import FuncFormatter, ScalarFormatter
 
 from course_utils.data import LETTERS, NUM_CLASSES, letter
 from course_utils.evaluation import accuracy_per_letter, confusion_counts
-from course_utils.i18n import TIMES, format_percent, pick
+from course_utils.i18n import TIMES, format_percent, pick, resolve_language
 
 CORRECT_COLOUR = "#1a7f37"
 WRONG_COLOUR = "#cf222e"
@@ -32,7 +32,7 @@ class DecimalFormatter(ScalarFormatter):
 
     def __init__(self, lang: str | None = None) -> None:
         super().__init__()
-        self.comma = pick(lang, es="es", en="en") == "es"
+        self.comma = resolve_language(lang) == "es"
 
     def __call__(self, x: float, pos: int | None = None) -> str:
         text = super().__call__(x, pos)

@@ -18,8 +18,17 @@ from course_utils.i18n import format_percent, pick
 RECORD_MIME = "application/vnd.asl-course.record+json"
 
 
+class Record:
+    """Shown as its text, with the fields its class lists in ``RECORDED`` as JSON beside."""
+
+    RECORDED: ClassVar[tuple[str, ...]] = ()
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, Any]:
+        return {"text/plain": str(self), RECORD_MIME: recorded_fields(self)}
+
+
 @dataclass(frozen=True)
-class DeviceReport:
+class DeviceReport(Record):
     """Where training runs: the first GPU if TensorFlow sees one, otherwise the CPU."""
 
     kind: str  # "GPU" or "CPU"
@@ -64,12 +73,9 @@ class DeviceReport:
             ),
         )
 
-    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, Any]:
-        return {"text/plain": str(self), RECORD_MIME: recorded_fields(self)}
-
 
 @dataclass(frozen=True)
-class TrainingSummary:
+class TrainingSummary(Record):
     """The final figures of a training run."""
 
     epochs: int
@@ -97,12 +103,9 @@ class TrainingSummary:
     def accuracies(self) -> tuple[float, float]:
         return (self.train_accuracy, self.val_accuracy)
 
-    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, Any]:
-        return {"text/plain": str(self), RECORD_MIME: recorded_fields(self)}
-
 
 @dataclass(frozen=True)
-class ValidationSummary:
+class ValidationSummary(Record):
     """How validation accuracy ended: its best epoch, and the accuracy of the last epochs."""
 
     best_epoch: int
@@ -143,11 +146,8 @@ class ValidationSummary:
             ),
         )
 
-    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, Any]:
-        return {"text/plain": str(self), RECORD_MIME: recorded_fields(self)}
 
-
-RECORD_CLASSES = (DeviceReport, TrainingSummary, ValidationSummary)
+RECORD_CLASSES = tuple(Record.__subclasses__())  # in the order they are defined
 
 
 def recorded_fields(record: Any) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import shutil
 import string
@@ -20,13 +21,17 @@ from course_utils.data import (
     locate_dataset,
 )
 from course_utils.tools import preparation
-from course_utils.tools.preparation import course_label, sha256, verify_original
+from course_utils.tools.preparation import course_label, verify_original
 
 pytestmark = pytest.mark.usefixtures("offline")
 
 PREPARED = {"train": "sign_mnist_train.csv", "test": "sign_mnist_valid.csv"}
 SPLIT = {"train": preparation.TRAIN, "test": preparation.VALID}
 KAGGLE_LABELS = [*range(0, 9), *range(10, 25)]
+
+
+def sha256_hex(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
 
 
 @pytest.fixture(scope="session")
@@ -81,7 +86,7 @@ def test_shifted_labels_keep_kaggles_letters():
 
 def test_originals_are_the_files_sources_md_describes(originals, kaggle_facts):
     for split, content in originals.items():
-        assert sha256(content) == kaggle_facts.sha256[split]
+        assert sha256_hex(content) == kaggle_facts.sha256[split]
         assert SPLIT[split].sha256_crlf == kaggle_facts.sha256[split]
         lines = content.split(b"\r\n")
         assert lines[0] == kaggle_facts.header
@@ -92,7 +97,7 @@ def test_originals_are_the_files_sources_md_describes(originals, kaggle_facts):
 
 def test_lf_checksums_are_those_of_the_real_files_with_lf_endings(originals):
     for split, content in originals.items():
-        assert sha256(content.replace(b"\r\n", b"\n")) == SPLIT[split].sha256_lf
+        assert sha256_hex(content.replace(b"\r\n", b"\n")) == SPLIT[split].sha256_lf
 
 
 def test_facts_used_by_the_tests_are_those_of_sources_md(originals_source, kaggle_facts):
@@ -117,7 +122,7 @@ def test_verify_original_refuses_a_copy_with_one_pixel_changed(originals):
         verify_original(changed, preparation.VALID, "copy/sign_mnist_test.csv")
     message = str(caught.value)
     assert message.startswith("copy/sign_mnist_test.csv: this is not the original")
-    assert sha256(changed) in message
+    assert sha256_hex(changed) in message
     assert "Download the dataset again" in message
     verify_original(content, preparation.VALID, "real")  # the real file passes
 
@@ -199,7 +204,7 @@ def test_prepared_files_use_lf_endings_and_the_standard_header(prepared_bytes, k
         assert content.endswith(b"\n")
         assert content.split(b"\n", 1)[0] == kaggle_facts.header
         assert content.count(b"\n") == kaggle_facts.rows[split] + 1
-        assert sha256(content) == SPLIT[split].prepared_sha256
+        assert sha256_hex(content) == SPLIT[split].prepared_sha256
 
 
 # --------------------------------------------------------------------------- locate_dataset

@@ -193,8 +193,9 @@ def test_equivalent_answers_are_accepted_alike_by_every_exercise():
     ("lang", "words"), [("es", "Los ejercicios van del 1 al 4"), ("en", "1 to 4")]
 )
 def test_an_unknown_exercise_is_refused_in_the_notebooks_language(number, lang, words):
-    with pytest.raises(ValueError, match=words):
+    with pytest.raises(ValueError, match=words) as refused:
         check_exercise(number, 1, lang=lang)
+    assert repr(number) in str(refused.value)
 
 
 def test_every_exercise_is_checked_by_the_same_reader_of_its_description():

@@ -105,6 +105,14 @@ def test_a_bad_source_creates_no_destination_folder(truncated_gz_source, tmp_pat
     assert not (tmp_path / "new").exists()
 
 
+def test_without_source_nor_network_no_folder_is_left(tmp_path, cli_env):
+    dest = tmp_path / "work" / "asl_data"
+    proc = run_fetch("--dest", dest, env=cli_env, cwd=tmp_path)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "error: Could not get the dataset" in proc.stderr
+    assert not (tmp_path / "work").exists()  # no asl_data/, and no downloads/ beside it
+
+
 # --------------------------------------------------------------------------- permissions
 
 PR_CAPBSET_DROP = 24

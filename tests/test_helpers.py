@@ -311,6 +311,13 @@ def test_numbers_are_written_as_each_language_writes_them(value, decimals, spani
     assert i18n.format_number(value, decimals, "en") == english
 
 
+def test_the_language_is_the_one_given_else_the_notebooks(monkeypatch):
+    monkeypatch.setenv("COURSE_LANG", "es")
+    assert [i18n.resolve_language(lang) for lang in ("en", None)] == ["en", "es"]
+    with pytest.raises(ValueError, match="'fr'"):
+        i18n.resolve_language("fr")
+
+
 @pytest.mark.parametrize("lang", ["es", "en"])
 def test_device_report_on_a_cpu_claims_no_time_for_this_machine(lang):
     from course_utils.records import DeviceReport

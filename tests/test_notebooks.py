@@ -15,8 +15,9 @@ from course_utils.layout import LANGUAGES, find_course
 from course_utils.tools import notebook_checks
 from course_utils.tools.notebook_io import read_notebook
 from course_utils.tools.parameters import lesson_parameters
-from course_utils.tools.run_report import read_records
-from course_utils.tools.runner import run_notebooks
+from course_utils.tools.run_plan import plan_run
+from course_utils.tools.run_report import RunResult, read_records
+from course_utils.tools.runner import RunSettings, run_notebooks
 
 COURSE = find_course()
 LESSONS = COURSE.lessons()
@@ -152,12 +153,18 @@ def test_output_check_finds_what_must_not_be_committed():
     assert len(problems) == 3 and all("id 'train'" in p for p in problems)
 
 
+def run_with(notebooks: list[Path], output_dir: Path, values: dict) -> list[RunResult]:
+    """The lessons run with ``values`` given as ``-p NAME VALUE`` would give them."""
+    plan = plan_run(notebooks, [(name, str(value)) for name, value in values.items()])
+    return run_notebooks(plan, RunSettings(output_dir))
+
+
 @pytest.mark.slow  # papermill runs of a lesson: in make test, not in make test-quick
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_lesson_03_runs_quickly_on_a_few_rows(lang: str, tmp_path: Path):
     [lesson] = COURSE.lessons("03_*")
     parameters = {"EPOCHS": 1, "MAX_ROWS": 300, "MODEL_DIR": str(tmp_path / "models")}
-    [result] = run_notebooks([lesson.path(lang)], output_dir=tmp_path, parameters=parameters)
+    [result] = run_with([lesson.path(lang)], tmp_path, parameters)
     assert result.status == "ok", result.error
     assert result.recorded["epochs"] == 1 and 0 <= result.recorded["val_accuracy"] <= 1
     assert (tmp_path / "models" / "03_asl_cnn.keras").is_file()
@@ -184,7 +191,7 @@ def test_lessons_04a_then_04b_run_quickly_on_a_few_rows(lang: str, tmp_path: Pat
     models, images = tmp_path / "models", tmp_path / "images"
     small = {"EPOCHS": 1, "MAX_ROWS": 300, "MODEL_DIR": str(models), "IMAGES_DIR": str(images)}
     notebooks = [lesson_a.path(lang), lesson_b.path(lang)]
-    result_a, result_b = run_notebooks(notebooks, output_dir=tmp_path, parameters=small)
+    result_a, result_b = run_with(notebooks, tmp_path, small)
     assert result_a.status == "ok", result_a.error
     assert result_a.recorded["epochs"] == 1 and result_a.recorded["last_val_accuracies"]
     assert (models / "04a_augmentation.keras").is_file()
@@ -203,7 +210,7 @@ def test_lessons_04a_then_04b_run_quickly_on_a_few_rows(lang: str, tmp_path: Pat
 def test_lesson_04b_without_04as_model_says_how_to_make_it(lang: str, tmp_path: Path):
     [lesson] = COURSE.lessons("04b_*")
     parameters = {"MAX_ROWS": 50, "MODEL_DIR": str(tmp_path / "empty"), "IMAGES_DIR": str(tmp_path)}
-    [result] = run_notebooks([lesson.path(lang)], output_dir=tmp_path, parameters=parameters)
+    [result] = run_with([lesson.path(lang)], tmp_path, parameters)
     assert result.status == "failed"
     assert "(id 'load-model'" in result.error and "ModelNotFoundError" in result.error
     assert "python -m course_utils run --pattern '04a_*'" in result.error

@@ -17,17 +17,21 @@ from cli_runner import run_course_command
 
 from course_utils.layout import find_course
 from course_utils.tools.notebook_io import read_notebook, write_notebook
-from course_utils.tools.runner import clean_for_commit, run_notebooks
+from course_utils.tools.run_plan import plan_run
+from course_utils.tools.run_report import RunResult
+from course_utils.tools.runner import RunSettings, clean_for_commit, run_notebooks
 
 COURSE = find_course()
 LESSON = "01_tiny.ipynb"
 PARAMETERS = 'PAUSE: float = 0.0\nSTEPS: int = 2\nLABEL: str = "tiny"'
 
 
-def tiny_lesson(root: Path, lang: str, body: str = "", name: str = LESSON) -> Path:
+def tiny_lesson(
+    root: Path, lang: str, body: str = "", name: str = LESSON, extra_parameters: str = ""
+) -> Path:
     """A two-cell lesson in ``root/<lang>/``: typed parameters, then a cell that prints its
     steps (pausing between them), shows a record the runner reads, and runs ``body``."""
-    parameters = nbformat.v4.new_code_cell(PARAMETERS)
+    parameters = nbformat.v4.new_code_cell(PARAMETERS + extra_parameters)
     parameters.metadata.update(tags=["parameters"], minimum={"PAUSE": 0, "STEPS": 1})
     work = nbformat.v4.new_code_cell(
         "import time\n"
@@ -42,6 +46,12 @@ def tiny_lesson(root: Path, lang: str, body: str = "", name: str = LESSON) -> Pa
     path.parent.mkdir(parents=True, exist_ok=True)
     write_notebook(path, notebook)
     return path
+
+
+def run_lessons(notebooks: list[Path], output_dir: Path, **settings: object) -> list[RunResult]:
+    """The lessons run with their own parameters, as ``run`` does."""
+    plan = plan_run(notebooks, in_place=bool(settings.get("in_place")))
+    return run_notebooks(plan, RunSettings(output_dir, **settings))
 
 
 def course_cli(*args: object) -> subprocess.CompletedProcess:
@@ -62,7 +72,7 @@ def assert_one_error(proc: subprocess.CompletedProcess, code: int, *words: str) 
 
 def test_in_place_run_replaces_the_notebook_with_clean_outputs(tmp_path: Path):
     lesson = tiny_lesson(tmp_path / "notebooks", "en")
-    [result] = run_notebooks([lesson], output_dir=tmp_path / "out", in_place=True)
+    [result] = run_lessons([lesson], output_dir=tmp_path / "out", in_place=True)
     assert result.status == "ok", result.error
     updated = read_notebook(lesson)
     assert all(c.execution_count for c in updated.cells if c.cell_type == "code")
@@ -70,6 +80,7 @@ def test_in_place_run_replaces_the_notebook_with_clean_outputs(tmp_path: Path):
     assert not any("papermill" in c.metadata or "execution" in c.metadata for c in updated.cells)
     assert result.recorded == {"epochs": 2, "train_accuracy": 0.5, "val_accuracy": 0.25}
     assert (tmp_path / "out" / "en" / LESSON).is_file()
+    assert list((tmp_path / "out").rglob("*.kernel.log")) == []  # kept only after a failure
 
 
 def test_parameters_reach_the_kernel_and_output_streams_while_the_cell_runs(tmp_path: Path):
@@ -92,6 +103,27 @@ def test_parameters_reach_the_kernel_and_output_streams_while_the_cell_runs(tmp_
     assert report[0]["recorded"]["epochs"] == 3
 
 
+def test_union_and_list_parameters_reach_the_kernel_without_warnings(tmp_path: Path, caplog):
+    extra = "\nLIMIT: int | None = None\nFILES: list[str] = []"
+    tiny_lesson(tmp_path / "notebooks", "en", "print(repr(FILES), LIMIT)", extra_parameters=extra)
+    files = ["-p", "FILES", "a.jpg", "-p", "FILES", " my hand, 2.jpg"]
+    command = ["run", "--notebooks", tmp_path / "notebooks", "--lang", "en"]
+    proc = course_cli(*command, "--output-dir", tmp_path / "out", "-p", "LIMIT", "3", *files)
+    assert proc.returncode == 0, proc.stderr
+    warnings = [r.getMessage() for r in caplog.records if r.name.startswith("papermill")]
+    assert not any("unknown parameter" in message for message in warnings), warnings
+    assert "unknown parameter" not in proc.stderr
+    assert "['a.jpg', ' my hand, 2.jpg'] 3" in proc.stdout
+
+
+def test_a_list_parameter_takes_one_item_per_p_as_written(tmp_path: Path):
+    extra = "\nFILES: list[str] = []"
+    lesson = tiny_lesson(tmp_path / "notebooks", "en", extra_parameters=extra)
+    given = [("FILES", "a, b.jpg"), ("STEPS", "3"), ("FILES", " c.jpg")]
+    [planned] = plan_run([lesson], given)
+    assert planned.parameters == {"FILES": ["a, b.jpg", " c.jpg"], "STEPS": 3}
+
+
 # --------------------------------------------------------------------------- failures
 
 
@@ -99,7 +131,7 @@ def test_a_failing_notebook_is_left_untouched_and_the_rest_still_run(tmp_path: P
     failing = tiny_lesson(tmp_path / "notebooks", "es", 'raise RuntimeError("made to fail")')
     working = tiny_lesson(tmp_path / "notebooks", "en")
     before = failing.read_bytes()
-    results = run_notebooks([failing, working], output_dir=tmp_path / "out", in_place=True)
+    results = run_lessons([failing, working], output_dir=tmp_path / "out", in_place=True)
     assert [r.status for r in results] == ["failed", "ok"]
     assert failing.read_bytes() == before
     cell_id = read_notebook(failing).cells[1].id
@@ -108,12 +140,14 @@ def test_a_failing_notebook_is_left_untouched_and_the_rest_still_run(tmp_path: P
     kept = read_notebook(tmp_path / "out" / "es" / LESSON)
     failed = next(c for c in kept.cells if "made to fail" in c.source)
     assert any(o.output_type == "error" for o in failed.outputs)
+    logs = list((tmp_path / "out").rglob("*.kernel.log"))  # only the failed run's, if it says
+    assert all(log.parent.name == "es" and log.stat().st_size for log in logs), logs
 
 
 def test_a_cell_over_the_time_limit_is_named(tmp_path: Path):
     slow = tiny_lesson(tmp_path / "notebooks", "en", "time.sleep(60)")
     before = slow.read_bytes()
-    [result] = run_notebooks([slow], output_dir=tmp_path / "out", in_place=True, cell_timeout=3)
+    [result] = run_lessons([slow], output_dir=tmp_path / "out", in_place=True, cell_timeout=3)
     assert result.status == "failed"
     cell_id = read_notebook(slow).cells[1].id
     assert f"cell 1 (id {cell_id!r}" in result.error and "time limit" in result.error
@@ -170,7 +204,7 @@ def test_stale_partial_files_of_a_killed_run_are_removed(tmp_path: Path):
     for path in stale:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("{")
-    [result] = run_notebooks([lesson], output_dir=tmp_path / "out")
+    [result] = run_lessons([lesson], output_dir=tmp_path / "out")
     assert result.status == "ok"
     assert not any(path.exists() for path in stale)
 
@@ -186,6 +220,7 @@ def test_stale_partial_files_of_a_killed_run_are_removed(tmp_path: Path):
         (["-p", "STEPS", "abc"], ["-p STEPS abc", "a whole number of at least 1"]),
         (["-p", "STEPS", "-1"], ["-p STEPS -1", "at least 1"]),
         (["-p", "PAUSE", "x"], ["-p PAUSE x", "a number"]),
+        (["-p", "STEPS", "1", "-p", "STEPS", "2"], ["-p STEPS is given 2 times", "once"]),
         (["--in-place", "-p", "STEPS", "1"], ["--in-place", "drop -p"]),
         (["--output-dir", "notebooks"], ["--output-dir notebooks", "--in-place"]),
         (["--output-dir", "img/x"], ["--output-dir img/x", "--in-place"]),
@@ -202,15 +237,23 @@ def test_wrong_command_lines_are_refused_before_any_kernel_starts(
     assert not (COURSE.notebooks / "en" / LESSON).exists()
 
 
-def test_the_output_folder_must_not_be_a_file(tmp_path: Path):
+@pytest.mark.parametrize("below", ["", "sub"])
+def test_the_output_folder_must_not_be_a_file(tmp_path: Path, below: str):
     tiny_lesson(tmp_path / "notebooks", "en")
     existing = tmp_path / "report.txt"
     existing.write_text("keep me")
+    output_dir = existing / below if below else existing
     proc = course_cli(
-        "run", "--lang", "en", "--notebooks", tmp_path / "notebooks", "--output-dir", existing
+        "run", "--lang", "en", "--notebooks", tmp_path / "notebooks", "--output-dir", output_dir
     )
-    assert_one_error(proc, 2, str(existing), "is a file")
+    assert_one_error(proc, 2, f"--output-dir {output_dir}", f"{existing} is a file")
     assert existing.read_text() == "keep me"
+
+
+def test_an_output_folder_that_cannot_be_made_is_one_error(tmp_path: Path):
+    tiny_lesson(tmp_path / "notebooks", "en")
+    command = ["run", "--lang", "en", "--notebooks", tmp_path / "notebooks"]
+    assert_one_error(course_cli(*command, "--output-dir", "/proc/x"), 1, "/proc/x", "--output-dir")
 
 
 @pytest.mark.parametrize("timeout", ["-5", "0", "soon"])

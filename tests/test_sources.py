@@ -9,7 +9,7 @@ from pathlib import Path
 import kagglehub
 import pytest
 
-from course_utils.data import DataError
+from course_utils.data import DataError, sha256_of
 from course_utils.tools import preparation
 from course_utils.tools.preparation import originals_location
 from course_utils.tools.sources import KAGGLE_HANDLE, fetch_data
@@ -25,9 +25,7 @@ def assert_prepared(dest: Path, prepared_dir: Path) -> None:
     assert sorted(p.name for p in dest.iterdir()) == DEST_LISTING  # no .part file left
     for name in PREPARED_NAMES:
         assert (dest / name).read_bytes() == (prepared_dir / name).read_bytes()
-    assert preparation.sha256((dest / "sign_mnist_valid.csv").read_bytes()) == (
-        preparation.VALID.prepared_sha256
-    )
+    assert sha256_of(dest / "sign_mnist_valid.csv") == preparation.VALID.prepared_sha256
 
 
 # --------------------------------------------------------------------------- every source kind
@@ -208,6 +206,12 @@ def test_the_mirrors_come_from_asl_data_mirrors_when_not_given(offline, tmp_path
     assert not (tmp_path / "dest").exists()
 
 
+def test_a_failed_download_leaves_no_new_folder_beside_the_destination(tmp_path):
+    with pytest.raises(DataError, match="every download failed"):
+        fetch_data(dest=tmp_path / "course" / "asl_data")
+    assert list(tmp_path.iterdir()) == []  # neither asl_data/, downloads/ nor course/
+
+
 def test_without_any_mirror_the_error_says_so(tmp_path):
     with pytest.raises(DataError, match=r"no source configured"):
         fetch_data(dest=tmp_path / "dest", use_kaggle=False, mirrors=[], download_dir=tmp_path)
@@ -252,7 +256,7 @@ def test_a_mirror_serving_a_modified_file_is_refused(
     assert preparation.TRAIN.sha256_crlf in message
     assert bad.requested("sign_mnist_train.csv") == [200]
     assert snapshot(half_prepared_dest) == before
-    assert list(downloads.iterdir()) == []  # pooch kept no copy of the bad download
+    assert not downloads.exists()  # no copy of the bad download, nor an empty folder
 
 
 def test_after_a_404_and_a_modified_file_the_next_mirror_is_used(

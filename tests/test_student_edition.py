@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import subprocess
@@ -113,10 +114,30 @@ def test_the_edition_runs_a_lesson_with_only_itself_on_disk(
     assert (alone / "models" / "03_asl_cnn.keras").is_file()
 
 
-@pytest.mark.parametrize("inside", [".", "notebooks", "notebooks/es", "img"])
-def test_edition_is_never_written_into_the_sources(inside: str):
+@pytest.mark.parametrize(
+    "inside", [".", "notebooks", "notebooks/es", "img", "img/new", "course_utils/x"]
+)
+def test_edition_is_never_written_into_the_sources_nor_what_it_copies(inside: str):
     with pytest.raises(UsageError, match=r"sources|not empty"):
         write_student_edition(COURSE, COURSE.root / inside)
+    assert not (COURSE.root / "course_utils" / "x").exists()
+
+
+def test_an_unwritable_folder_is_one_error_and_leaves_nothing(tmp_path: Path, capsys):
+    assert main(["student-edition", "--out", "/proc/x"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: Cannot write the student edition to /proc/x") and "--out" in err
+    assert len(err.splitlines()) == 1
+
+
+def test_a_write_that_fails_half_way_leaves_nothing(tmp_path: Path, capsys, monkeypatch):
+    def disk_full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(shutil, "copy2", disk_full)  # after the notebooks and img/ (copytree)
+    assert main(["student-edition", "--out", str(tmp_path / "edition")]) == 1
+    assert "No space left on device" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_an_existing_file_or_folder_is_not_overwritten(tmp_path: Path, capsys):

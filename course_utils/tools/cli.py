@@ -22,6 +22,10 @@ from course_utils.layout import (
     find_lessons,
 )
 from course_utils.tools.errors import CourseToolError, UsageError
+from course_utils.tools.preparation import SOURCE_ENV
+
+# The object ``add_subparsers`` returns, to which each command adds its parser.
+Subparsers = argparse._SubParsersAction
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -56,13 +60,23 @@ def _positive_int(text: str) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m course_utils", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
+    _add_fetch_data_parser(commands)
+    _add_run_parser(commands)
+    _add_check_parser(commands)
+    _add_mark_synced_parser(commands)
+    _add_student_edition_parser(commands)
+    _add_lab_parser(commands)
+    _add_diagrams_parser(commands)
+    return parser
 
+
+def _add_fetch_data_parser(commands: Subparsers) -> None:
     fetch = commands.add_parser(
         "fetch-data",
         help="prepare datasets/asl_data from Kaggle's original CSV files",
         description=(
             "Prepare sign_mnist_train.csv and sign_mnist_valid.csv in the course format, from "
-            "--source (or ASL_DATA_SOURCE), else from Kaggle, else from pinned mirrors (or the "
+            f"--source (or {SOURCE_ENV}), else from Kaggle, else from pinned mirrors (or the "
             "URL templates in ASL_DATA_MIRRORS)."
         ),
     )
@@ -77,6 +91,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     fetch.set_defaults(handler=_fetch_data)
 
+
+def _add_run_parser(commands: Subparsers) -> None:
     run = commands.add_parser(
         "run",
         help="execute the lessons with papermill and report the results",
@@ -93,7 +109,8 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar=("NAME", "VALUE"),
-        help="a lesson parameter, e.g. -p EPOCHS 2 (repeatable; checked against the lesson)",
+        help="a lesson parameter, e.g. -p EPOCHS 2 (checked against the lesson); a list "
+        "takes one item per -p, as written: -p MY_PHOTOS a.jpg -p MY_PHOTOS 'my hand, 2.jpg'",
     )
     run.add_argument(
         "--output-dir",
@@ -110,6 +127,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.set_defaults(handler=_run)
 
+
+def _add_check_parser(commands: Subparsers) -> None:
     check = commands.add_parser(
         "check",
         help="check the committed notebooks: twins in parity, no translation drift, "
@@ -118,6 +137,8 @@ def _parser() -> argparse.ArgumentParser:
     _add_selection_options(check)
     check.set_defaults(handler=_check)
 
+
+def _add_mark_synced_parser(commands: Subparsers) -> None:
     sync = commands.add_parser(
         "mark-synced",
         help="record reviewed markdown cell pairs as in line (translation drift)",
@@ -128,12 +149,16 @@ def _parser() -> argparse.ArgumentParser:
     sync.add_argument("--all", action="store_true", help="mark every markdown pair")
     sync.set_defaults(handler=_mark_synced)
 
+
+def _add_student_edition_parser(commands: Subparsers) -> None:
     student = commands.add_parser(
-        "student-edition", help="write a self-contained copy of the course without outputs"
+        "student-edition", help="write a self-contained copy of the course to hand out"
     )
     student.add_argument("--out", type=Path, help="a new or empty folder (default: build/student)")
     student.set_defaults(handler=_student_edition)
 
+
+def _add_lab_parser(commands: Subparsers) -> None:
     lab = commands.add_parser(
         "lab",
         help="open the course in JupyterLab with the class settings (jupyter/)",
@@ -150,10 +175,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     lab.set_defaults(handler=_lab)
 
+
+def _add_diagrams_parser(commands: Subparsers) -> None:
     diagrams = commands.add_parser("diagrams", help="redraw the lessons' diagrams in img/")
     diagrams.add_argument("--out", type=Path, help="output folder (default: img/)")
     diagrams.set_defaults(handler=_diagrams)
-    return parser
 
 
 def _add_selection_options(parser: argparse.ArgumentParser) -> None:
@@ -167,8 +193,9 @@ def _add_selection_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _selected_lessons(args: argparse.Namespace) -> list[Lesson]:
-    """The lessons the options select; an error when there are none."""
+def _selected_lessons(args: argparse.Namespace, course: Course | None = None) -> list[Lesson]:
+    """The lessons the options select (in ``course`` unless --notebooks says where); an
+    error when there are none."""
     if args.notebooks is not None:
         folder = args.notebooks
         if not folder.is_dir():
@@ -176,7 +203,7 @@ def _selected_lessons(args: argparse.Namespace) -> list[Lesson]:
                 f"--notebooks {folder} is not a folder: give the folder that holds es/ and en/."
             )
     else:
-        folder = find_course().notebooks
+        folder = (course or find_course()).notebooks
     lessons = find_lessons(folder, args.pattern)
     if not lessons:
         raise CourseToolError(
@@ -184,6 +211,13 @@ def _selected_lessons(args: argparse.Namespace) -> list[Lesson]:
             f"<lang>/NN_name.ipynb with lang in {', '.join(LANGUAGES)}): nothing to do."
         )
     return lessons
+
+
+def _course_or_none() -> Course | None:
+    try:
+        return find_course()
+    except CourseNotFoundError:
+        return None
 
 
 def _fetch_data(args: argparse.Namespace) -> int:
@@ -204,33 +238,20 @@ def _fetch_data(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from course_utils.tools import runner
-    from course_utils.tools.notebook_io import read_notebook
-    from course_utils.tools.parameters import check_parameters, lesson_parameters
+    from course_utils.tools import run_plan, runner
     from course_utils.tools.run_report import format_report, write_report
 
-    lessons = _selected_lessons(args)
-    notebooks = [lesson.path(lang) for lang in args.lang for lesson in lessons]
-    for path in notebooks:
-        if not path.is_file():
-            raise CourseToolError(
-                f"{path} does not exist, but its twin does: translate the lesson into that "
-                "language, or choose the languages to run with --lang."
-            )
-    declared = {path: lesson_parameters(read_notebook(path), path) for path in notebooks}
-    parameters = check_parameters(args.parameter, declared)
-    output_dir = args.output_dir or find_course().executed
     course = _course_or_none()
-    sources = {path.parent.parent for path in notebooks} | set(course.sources if course else ())
-    runner.check_output_dir(output_dir, sources)
-    results = runner.run_notebooks(
-        notebooks,
-        output_dir=output_dir,
-        parameters=parameters,
+    notebooks = run_plan.lesson_notebooks(_selected_lessons(args, course), args.lang)
+    plan = run_plan.plan_run(notebooks, args.parameter, in_place=args.in_place)
+    output_dir = args.output_dir or (course or find_course()).executed
+    settings = runner.RunSettings(
+        output_dir=run_plan.prepare_output_dir(output_dir, plan, course),
         in_place=args.in_place,
         cell_timeout=args.timeout,
         echo=sys.stdout,
     )
+    results = runner.run_notebooks(plan, settings)
     report = write_report(results, output_dir)
     print()
     print(format_report(results))
@@ -244,36 +265,11 @@ def _run(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _course_or_none() -> Course | None:
-    try:
-        return find_course()
-    except CourseNotFoundError:
-        return None
-
-
 def _check(args: argparse.Namespace) -> int:
-    from course_utils.tools import drift, notebook_checks
+    from course_utils.tools.drift import lesson_problems
 
-    problems = []
     lessons = _selected_lessons(args)
-    for lesson in lessons:
-        missing = lesson.missing_languages
-        if missing:
-            problems += [
-                f"{lesson.path(lang)} is missing: each lesson needs a notebook in every "
-                f"language ({', '.join(LANGUAGES)})"
-                for lang in missing
-            ]
-            continue
-        twins = drift.load_twins(lesson)
-        parity = notebook_checks.parity_problems(*twins.values())
-        problems += [f"{lesson.name}: not twins: {p}" for p in parity[:1]]
-        if not parity:
-            problems += [f"{lesson.name}: {d}" for d in drift.find_drift(twins)]
-        for lang, notebook in twins.items():
-            found = notebook_checks.language_problems(notebook, lang)
-            found += notebook_checks.output_problems(notebook)
-            problems += [f"{lang}/{lesson.name}: {p}" for p in found]
+    problems = [problem for lesson in lessons for problem in lesson_problems(lesson)]
     for problem in problems:
         print(problem, file=sys.stderr)
     if any("since the pair was last synced" in p for p in problems):
@@ -290,40 +286,15 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _mark_synced(args: argparse.Namespace) -> int:
-    from course_utils.tools import drift, notebook_checks
+    from course_utils.tools.drift import mark_lessons_synced
 
     if not (args.cell_ids or args.all):
         raise UsageError("give the CELL_IDs to mark, or --all")
     if args.cell_ids and args.all:
         raise UsageError("give either CELL_IDs or --all, not both")
-    plans = []
-    for lesson in _selected_lessons(args):
-        if lesson.missing_languages:
-            raise CourseToolError(
-                f"{lesson.path(lesson.missing_languages[0])} is missing: there is no pair to mark."
-            )
-        twins = drift.load_twins(lesson)
-        parity = notebook_checks.parity_problems(*twins.values())
-        if parity:
-            raise CourseToolError(
-                f"{lesson.name}: the notebooks are not twins ({parity[0]}); make their cells "
-                "match before marking pairs as synced."
-            )
-        markdown = {c.id for c in next(iter(twins.values())).cells if c.cell_type == "markdown"}
-        ids = sorted(markdown) if args.all else [i for i in args.cell_ids if i in markdown]
-        plans.append((lesson, twins, ids))
-    found = {cell_id for _, _, ids in plans for cell_id in ids}
-    unknown = [cell_id for cell_id in args.cell_ids if cell_id not in found]
-    if unknown:
-        raise CourseToolError(
-            f"no markdown cell with id {', '.join(unknown)} in the selected lessons; nothing "
-            "was marked. The ids are in each cell's metadata (check lists them)."
-        )
-    for lesson, twins, ids in plans:
-        if ids:
-            drift.mark_synced(twins, ids)
-            drift.save_twins(twins, lesson)
-            print(f"{lesson.name}: marked {len(ids)} pair(s) as synced")
+    marked = mark_lessons_synced(_selected_lessons(args), None if args.all else args.cell_ids)
+    for lesson, count in marked:
+        print(f"{lesson.name}: marked {count} pair(s) as synced")
     return 0
 
 

@@ -20,7 +20,7 @@ def stage(target: Path, content: bytes) -> Path:
             handle.write(content)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(path, 0o666 & ~_umask())
+        os.chmod(path, 0o666 & ~current_umask())
     except BaseException:
         path.unlink(missing_ok=True)
         raise
@@ -45,7 +45,8 @@ def remove_stale_parts(folder: Path, pattern: str = f".*{PART_SUFFIX}") -> list[
     return removed
 
 
-def _umask() -> int:
+def current_umask() -> int:
+    """The process's umask (reading it means setting it; it is set back at once)."""
     current = os.umask(0)
     os.umask(current)
     return current

@@ -2,12 +2,14 @@
 
 The cell reads like ``EPOCHS: int = 10``; its metadata may give a ``minimum`` per number
 (``{"minimum": {"EPOCHS": 1}}``). Values given on the command line are checked against both
-before any kernel starts.
+before any kernel starts. A ``list[str]`` parameter takes one item per ``-p``, taken as
+written (spaces and commas included), so that any file name can be passed.
 """
 
 from __future__ import annotations
 
 import ast
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,18 +38,31 @@ class Parameter:
     def base_type(self) -> str:
         return self.annotation.replace(" ", "").removesuffix("|None")
 
+    @property
+    def is_list(self) -> bool:
+        return self.base_type == "list[str]"
+
+    def value_of(self, texts: list[str]) -> Any:
+        """The value that the ``-p`` texts given for this parameter stand for: one item per
+        ``-p`` for a list, exactly one text otherwise; UsageError saying what it accepts."""
+        if self.is_list:
+            return list(texts)
+        if len(texts) > 1:
+            raise UsageError(
+                f"-p {self.name} is given {len(texts)} times, but {self.name} takes one value "
+                f"({self.describe()}): give it once."
+            )
+        return self.convert(texts[0])
+
     def convert(self, text: str) -> Any:
-        """The value ``text`` stands for, or UsageError saying what this parameter accepts."""
+        """The scalar value ``text`` stands for, or UsageError saying what is accepted."""
         if self.optional and text == "None":
             return None
-        base = self.base_type
         try:
-            if base == "bool":
+            if self.base_type == "bool":
                 value: Any = {"True": True, "False": False}[text]
-            elif base == "list[str]":
-                value = [item for item in text.split(",") if item]
             else:
-                value = SCALAR_TYPES[base](text)
+                value = SCALAR_TYPES[self.base_type](text)
         except (KeyError, ValueError):
             raise UsageError(f"-p {self.name} {text}: {self.name} is {self.describe()}.") from None
         if self.minimum is not None and value < self.minimum:
@@ -60,7 +75,6 @@ class Parameter:
             "float": "a number",
             "str": "a text",
             "bool": "True or False",
-            "list[str]": "a comma-separated list",
         }
         text = kinds.get(self.base_type, self.annotation)
         if self.minimum is not None:
@@ -90,17 +104,21 @@ def lesson_parameters(notebook: Any, path: Path) -> dict[str, Parameter]:
 
 
 def check_parameters(
-    given: list[tuple[str, str]], declared: dict[Path, dict[str, Parameter]]
+    given: Sequence[tuple[str, str]], declared: Mapping[Path, Mapping[str, Parameter]]
 ) -> dict[str, Any]:
-    """Typed values for ``-p NAME VALUE`` pairs, checked against every lesson that declares
-    the name; UsageError when a value does not fit or no selected lesson knows the name."""
-    values = {}
+    """Typed values for ``-p NAME VALUE`` pairs (a list parameter's items in the order given),
+    checked against every lesson that declares the name; UsageError when a value does not
+    fit or no selected lesson knows the name."""
+    texts: dict[str, list[str]] = {}
     for name, text in given:
+        texts.setdefault(name, []).append(text)
+    values = {}
+    for name, name_texts in texts.items():
         knowing = [parameters[name] for parameters in declared.values() if name in parameters]
         if not knowing:
             by_lesson = {path.name: ", ".join(p) or "none" for path, p in declared.items()}
-            known = "; ".join(f"{name}: {names}" for name, names in by_lesson.items())
+            known = "; ".join(f"{lesson}: {names}" for lesson, names in by_lesson.items())
             raise UsageError(f"-p {name}: no selected lesson has a parameter {name!r} ({known}).")
-        converted = [parameter.convert(text) for parameter in knowing]
+        converted = [parameter.value_of(name_texts) for parameter in knowing]  # all must accept
         values[name] = converted[0]
     return values

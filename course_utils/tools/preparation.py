@@ -16,10 +16,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from course_utils.data import FETCH_COMMAND, PREPARED_SHA256, TRAIN_FILE, VALID_FILE, DataError
+from course_utils.data import (
+    FETCH_COMMAND,
+    PREPARED_SHA256,
+    TRAIN_FILE,
+    VALID_FILE,
+    DataError,
+    sha256_of,
+)
 from course_utils.tools.files import stage, write_atomically
 
 PROVENANCE_FILE = "provenance.json"
+SOURCE_ENV = "ASL_DATA_SOURCE"  # a local copy of the originals (see sources.fetch_data)
+KAGGLE_HANDLE = "datamunge/sign-language-mnist"
+KAGGLE_PAGE = f"https://www.kaggle.com/datasets/{KAGGLE_HANDLE}"
 
 
 @dataclass(frozen=True)
@@ -65,21 +75,16 @@ def course_label(kaggle_label: int) -> int:
     return kaggle_label - 1 if kaggle_label > 9 else kaggle_label
 
 
-def sha256(content: bytes) -> str:
-    return hashlib.sha256(content).hexdigest()
-
-
 def verify_original(content: bytes, split: Split, origin: str) -> None:
     """Raise DataError unless ``content`` is Kaggle's original file (CRLF or LF endings)."""
-    digest = sha256(content)
+    digest = hashlib.sha256(content).hexdigest()
     if digest not in split.accepted_sha256:
         raise DataError(
             f"{origin}: this is not the original {split.original_name} (its sha256 is "
             f"{digest}, expected {split.sha256_crlf}, or {split.sha256_lf} for the copy with "
             "LF line endings). The file is modified, truncated or from another dataset. "
-            "Download the dataset again from "
-            "https://www.kaggle.com/datasets/datamunge/sign-language-mnist and point "
-            "--source (or ASL_DATA_SOURCE) at the new copy."
+            f"Download the dataset again from {KAGGLE_PAGE} and point --source (or {SOURCE_ENV}) "
+            "at the new copy."
         )
 
 
@@ -114,14 +119,13 @@ def write_prepared(originals: Mapping[Split, bytes], dest: Path) -> list[Path]:
     staged: list[tuple[Path, Path]] = []
     try:
         for split, content in originals.items():
-            converted = to_course_format(content)
-            if sha256(converted) != split.prepared_sha256:
+            target = dest / split.prepared_name
+            staged.append((stage(target, to_course_format(content)), target))
+            if sha256_of(staged[-1][0]) != split.prepared_sha256:  # what is on disk
                 raise DataError(
                     f"Converting {split.original_name} gave unexpected content; "
                     "please report this as a bug in course_utils."
                 )
-            target = dest / split.prepared_name
-            staged.append((stage(target, converted), target))
         for temporary, target in staged:
             os.replace(temporary, target)
     except OSError as exc:

@@ -1,4 +1,4 @@
-"""Execute lessons with papermill, safely, and say how each run went.
+"""Execute the notebooks of a run's plan with papermill, safely, and say how each run went.
 
 Executed copies go to an output folder outside the course's sources; only ``in_place`` puts
 outputs back into the committed notebooks, after a run succeeded, cleaned, through an atomic
@@ -8,19 +8,22 @@ half-written.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
 import os
 import re
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from course_utils.tools.errors import CourseToolError, UsageError
+from course_utils.tools.errors import CourseToolError
 from course_utils.tools.files import remove_stale_parts
 from course_utils.tools.notebook_checks import ANSI_ESCAPE
 from course_utils.tools.notebook_io import read_notebook, write_notebook
-from course_utils.tools.parameters import lesson_parameters
+from course_utils.tools.run_plan import PlannedRun
 from course_utils.tools.run_report import RunResult, read_records
 
 DEFAULT_CELL_TIMEOUT = 3600
@@ -34,53 +37,35 @@ TF_STARTUP_LINE = re.compile(
     r"|I\d{4} [\d:.]+ +\d+ [\w.]+:\d+\] .*)$\n?"
 )
 RUNNING_SUFFIX = ".running.ipynb"  # papermill's copy while a notebook runs (hidden, then renamed)
+# The kernel's own messages (not the cells'), one file per notebook beside its executed copy,
+# rewritten by each run and kept only when that run failed and the kernel wrote something.
+KERNEL_LOG_SUFFIX = ".kernel.log"
+KERNEL_NAME = "python3"
 
 
-def check_output_dir(output_dir: Path, sources: Iterable[Path]) -> None:
-    """Refuse an output folder that is a file or lies in one of the ``sources`` folders."""
-    resolved = output_dir.resolve()
-    for source in sources:
-        if resolved == source.resolve() or source.resolve() in resolved.parents:
-            raise UsageError(
-                f"--output-dir {output_dir} is inside {source}, which holds the course's own "
-                "files: use --in-place to update the committed notebooks, or choose another "
-                "folder (the default is build/executed)."
-            )
-    if output_dir.exists() and not output_dir.is_dir():
-        raise UsageError(
-            f"--output-dir {output_dir} is a file, not a folder: choose a folder (the default "
-            "is build/executed)."
-        )
+@dataclass(frozen=True)
+class RunSettings:
+    """How every notebook of a run is executed."""
+
+    output_dir: Path
+    in_place: bool = False
+    cell_timeout: int = DEFAULT_CELL_TIMEOUT
+    echo: TextIO | None = None
 
 
-def run_notebooks(
-    notebooks: Iterable[Path],
-    output_dir: Path,
-    parameters: Mapping[str, Any] | None = None,
-    in_place: bool = False,
-    cell_timeout: int = DEFAULT_CELL_TIMEOUT,
-    echo: TextIO | None = None,
-) -> list[RunResult]:
-    """Execute each notebook into ``output_dir/<lang>/`` and return one result per notebook.
+def run_notebooks(plan: Iterable[PlannedRun], settings: RunSettings) -> list[RunResult]:
+    """Execute each planned notebook into ``output_dir/<lang>/``; one result per notebook.
 
     Each notebook runs in its own folder. What its cells print is copied to ``echo`` as it
-    arrives (so a long training cell shows its progress). Each notebook gets the
-    ``parameters`` its parameters cell declares. With ``in_place``, a notebook's committed
-    file is replaced only after its own run succeeded.
+    arrives (so a long training cell shows its progress). With ``in_place``, a notebook's
+    committed file is replaced only after its own run succeeded.
     """
-    notebooks = list(notebooks)
-    if in_place and parameters:
-        raise UsageError(
-            "--in-place stores the outputs of a full run with the lessons' own parameters; "
-            "drop -p to update the committed notebooks, or drop --in-place to try parameters."
-        )
+    plan = list(plan)
     os.environ.update({k: v for k, v in KERNEL_ENVIRONMENT.items() if k not in os.environ})
     results = []
-    for number, notebook in enumerate(notebooks, start=1):
-        print(f"[{number}/{len(notebooks)}] {notebook}", flush=True)
-        result = _run_one(
-            notebook, output_dir, dict(parameters or {}), in_place, cell_timeout, echo
-        )
+    for number, planned in enumerate(plan, start=1):
+        print(f"[{number}/{len(plan)}] {planned.path}", flush=True)
+        result = _run_one(planned, settings)
         print(
             f"    {result.status} in {result.seconds:.0f} s"
             + (f": {result.error}" if result.error else ""),
@@ -90,65 +75,25 @@ def run_notebooks(
     return results
 
 
-def _run_one(
-    notebook: Path,
-    output_dir: Path,
-    parameters: dict[str, Any],
-    in_place: bool,
-    cell_timeout: int,
-    echo: TextIO | None,
-) -> RunResult:
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
-
-    language = notebook.parent.name
-    output = output_dir / language / notebook.name
+def _run_one(planned: PlannedRun, settings: RunSettings) -> RunResult:
+    output = settings.output_dir / planned.language / planned.path.name
     output.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_parts(notebook.parent)
+    remove_stale_parts(planned.path.parent)
     remove_stale_parts(output.parent, f".*{RUNNING_SUFFIX}")
-    running = output.with_name(f".{notebook.stem}{RUNNING_SUFFIX}")
-    declared = lesson_parameters(read_notebook(notebook), notebook)
-    parameters = {name: value for name, value in parameters.items() if name in declared}
+    running = output.with_name(f".{planned.path.stem}{RUNNING_SUFFIX}")
+    log = output.with_suffix(KERNEL_LOG_SUFFIX)
     started = time.perf_counter()
-    error = None
-    try:
-        with _quiet_papermill_logger():
-            papermill.execute_notebook(
-                notebook,
-                running,
-                parameters=parameters,
-                cwd=notebook.parent,
-                kernel_name="python3",
-                language="python",
-                execution_timeout=cell_timeout,
-                progress_bar=True,
-                stdout_file=_Echo(echo) if echo else None,
-                kernel_manager_class=_kernel_logging_to(output.with_suffix(".kernel.log")),
-            )
-    except PapermillExecutionError as exc:
-        if exc.ename == "KeyboardInterrupt":  # Ctrl-C reached the kernel as well
-            running.unlink(missing_ok=True)
-            raise KeyboardInterrupt from None
-        error = (
-            f"{_describe_cell(notebook, _failed_cell_id(running))} raised {exc.ename}: {exc.evalue}"
-        )
-    except KeyboardInterrupt:
-        running.unlink(missing_ok=True)
-        raise
-    except Exception as exc:  # a timeout, a dead kernel, a notebook papermill cannot read...
-        if not running.is_file():
-            raise CourseToolError(
-                f"papermill could not start {notebook}: {type(exc).__name__}: {exc}"
-            ) from exc
-        error = _describe_failure(notebook, running, exc)
+    failure = _execute(planned, running, log, settings)
     seconds = time.perf_counter() - started
     os.replace(running, output)
     executed = read_notebook(output)
-    if in_place and error is None:
-        write_notebook(notebook, clean_for_commit(executed))
+    kept_log = _settle_kernel_log(log, failed=failure is not None)
+    error = _describe_failure(planned.source, executed, failure, kept_log) if failure else None
+    if settings.in_place and error is None:
+        write_notebook(planned.path, clean_for_commit(executed))
     return RunResult(
-        notebook=str(notebook),
-        language=language,
+        notebook=str(planned.path),
+        language=planned.language,
         status="failed" if error else "ok",
         seconds=round(seconds, 1),
         output=str(output),
@@ -157,32 +102,86 @@ def _run_one(
     )
 
 
-def _describe_failure(notebook: Path, running: Path, exc: BaseException) -> str:
-    """A failure other than a cell's error: a timeout names the cell that ran too long."""
-    if "Timeout" in type(exc).__name__:
-        executed = read_notebook(running)
-        started = [
-            cell
-            for cell in executed.cells
-            if cell.cell_type == "code" and cell.metadata.get("papermill", {}).get("start_time")
-        ]
-        if started:
-            where = _describe_cell(notebook, started[-1].get("id"))
-            return f"{where} ran past the time limit for one cell ({exc})"
-    return f"{type(exc).__name__}: {exc}"
+def _execute(
+    planned: PlannedRun, running: Path, log: Path, settings: RunSettings
+) -> Exception | None:
+    """Run papermill into ``running``; the failure of a cell or of the kernel, if any.
 
+    An interrupt removes the copy and propagates; a notebook papermill cannot even start is
+    a CourseToolError."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
 
-def _failed_cell_id(running: Path) -> str | None:
-    """The id of the cell papermill marked as failed in the executed copy."""
-    for cell in read_notebook(running).cells:
-        if cell.metadata.get("papermill", {}).get("status") == "failed":
-            return cell.get("id")
+    _register_typed_translator()
+    try:
+        with _papermill_warnings_only():
+            papermill.execute_notebook(
+                planned.path,
+                running,
+                parameters=planned.parameters,
+                cwd=planned.path.parent,
+                kernel_name=KERNEL_NAME,
+                language="python",
+                execution_timeout=settings.cell_timeout,
+                progress_bar=True,
+                stdout_file=_Echo(settings.echo) if settings.echo else None,
+                kernel_manager_class=_kernel_logging_to(log),
+            )
+    except PapermillExecutionError as exc:
+        if exc.ename != "KeyboardInterrupt":
+            return exc
+        _abandon(running)  # Ctrl-C reached the kernel as well
+        raise KeyboardInterrupt from None
+    except KeyboardInterrupt:
+        _abandon(running)
+        raise
+    except Exception as exc:  # a timeout, a dead kernel, a notebook papermill cannot read...
+        if not running.is_file():
+            raise CourseToolError(
+                f"papermill could not start {planned.path}: {type(exc).__name__}: {exc}"
+            ) from exc
+        return exc
     return None
 
 
-def _describe_cell(notebook: Path, cell_id: str | None) -> str:
-    """Name a cell of ``notebook`` by its position in the lesson, its id and first line."""
-    cells = read_notebook(notebook).cells
+def _abandon(running: Path) -> None:
+    """After Ctrl-C: drop the unfinished copy, and keep asyncio from printing, as the
+    process exits, the traceback of the kernel client's task that the interrupt cut short
+    ("Task exception was never retrieved ... DeadKernelError")."""
+    running.unlink(missing_ok=True)
+    logging.getLogger("asyncio").setLevel(logging.CRITICAL)
+
+
+def _describe_failure(source: Any, executed: Any, exc: Exception, log: Path | None) -> str:
+    """Name the cell that failed (or ran too long) by its place in the ``source`` lesson;
+    for any other failure (a dead kernel...), point to the kernel's ``log`` if kept."""
+    from papermill.exceptions import PapermillExecutionError
+
+    if isinstance(exc, PapermillExecutionError):
+        failed = _last_cell_id(executed, lambda run: run.get("status") == "failed")
+        return f"{_describe_cell(source, failed)} raised {exc.ename}: {exc.evalue}"
+    if "Timeout" in type(exc).__name__:
+        started = _last_cell_id(executed, lambda run: bool(run.get("start_time")))
+        if started is not None:
+            where = _describe_cell(source, started)
+            return f"{where} ran past the time limit for one cell ({exc})"
+    where = f" (the kernel's own messages are in {log})" if log else ""
+    return f"{type(exc).__name__}: {exc}{where}"
+
+
+def _last_cell_id(executed: Any, matches: Callable[[dict[str, Any]], bool]) -> str | None:
+    """The id of the last code cell whose papermill metadata ``matches``."""
+    ids = [
+        cell.get("id")
+        for cell in executed.cells
+        if cell.cell_type == "code" and matches(cell.metadata.get("papermill", {}))
+    ]
+    return ids[-1] if ids else None
+
+
+def _describe_cell(source: Any, cell_id: str | None) -> str:
+    """Name a cell of the lesson by its position, its id and first line."""
+    cells = source.cells
     index = next((i for i, cell in enumerate(cells) if cell.get("id") == cell_id), None)
     if index is None:
         return f"cell with id {cell_id!r}"
@@ -192,17 +191,53 @@ def _describe_cell(notebook: Path, cell_id: str | None) -> str:
 
 def _kernel_logging_to(log: Path) -> type:
     """A kernel manager whose kernel writes its own messages (not the cells' output, which
-    reaches the notebook) to ``log``: they would otherwise clutter the terminal, as the
-    kernel's complaint about its closed sockets does after Ctrl-C."""
+    reaches the notebook) to ``log``, emptied first: they would otherwise clutter the
+    terminal, as the kernel's complaint about its closed sockets does after Ctrl-C."""
     from jupyter_client.manager import AsyncKernelManager
 
     class KernelLoggingToFile(AsyncKernelManager):
         async def start_kernel(self, **kw: Any) -> None:
-            with log.open("ab") as handle:  # the kernel keeps its own copy of the descriptor
+            with log.open("wb") as handle:  # the kernel keeps its own copy of the descriptor
                 kw.setdefault("stderr", handle)
                 await super().start_kernel(**kw)
 
     return KernelLoggingToFile
+
+
+def _settle_kernel_log(log: Path, failed: bool) -> Path | None:
+    """Keep the kernel's log only after a failure, and only if the kernel wrote something;
+    return it when kept."""
+    if failed and log.is_file() and log.stat().st_size > 0:
+        return log
+    log.unlink(missing_ok=True)
+    return None
+
+
+@functools.cache
+def _register_typed_translator() -> None:
+    """Let papermill see parameters annotated with a union, such as ``int | None``.
+
+    Papermill finds a notebook's parameters with a pattern whose annotation stops at ``|``:
+    ``MAX_ROWS: int | None = None`` looked undeclared to it, so every ``-p MAX_ROWS`` warned
+    "Passed unknown parameter" (the value was injected all the same). Registered for the
+    kernel the runner starts, this translator also reads ``|``; it still finds every
+    parameter the cell declares, and only those.
+    """
+    from papermill.translators import PythonTranslator, papermill_translators
+
+    pattern = PythonTranslator.PARAMETER_PATTERN.pattern
+    annotation = r"(?P<annotation>\w[\w_\[\],\s]*)"
+    if annotation not in pattern:
+        raise CourseToolError(
+            "this papermill version reads parameters differently; update course_utils' "
+            "runner (_register_typed_translator) to match it."
+        )
+    typed = pattern.replace(annotation, r"(?P<annotation>\w[\w_\[\],\s|]*)")
+
+    class TypedPythonTranslator(PythonTranslator):
+        PARAMETER_PATTERN = re.compile(typed)
+
+    papermill_translators.register(KERNEL_NAME, TypedPythonTranslator)
 
 
 class _Echo:
@@ -222,16 +257,16 @@ class _Echo:
         self.target.flush()
 
 
-class _quiet_papermill_logger:
-    """Papermill logs its own INFO lines; keep only its warnings and errors."""
-
-    def __enter__(self) -> None:
-        self.logger = logging.getLogger("papermill")
-        self.level = self.logger.level
-        self.logger.setLevel(logging.WARNING)
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.logger.setLevel(self.level)
+@contextlib.contextmanager
+def _papermill_warnings_only() -> Iterator[None]:
+    """Papermill logs its own INFO lines; keep only its warnings and errors meanwhile."""
+    logger = logging.getLogger("papermill")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def clean_for_commit(notebook: Any) -> Any:

@@ -18,6 +18,9 @@ from pathlib import Path
 from course_utils.data import DataError, is_prepared
 from course_utils.tools.files import remove_stale_parts
 from course_utils.tools.preparation import (
+    KAGGLE_HANDLE,
+    KAGGLE_PAGE,
+    SOURCE_ENV,
     SPLITS,
     Split,
     ensure_writable,
@@ -26,10 +29,7 @@ from course_utils.tools.preparation import (
     write_provenance,
 )
 
-SOURCE_ENV = "ASL_DATA_SOURCE"
 MIRRORS_ENV = "ASL_DATA_MIRRORS"
-KAGGLE_HANDLE = "datamunge/sign-language-mnist"
-KAGGLE_PAGE = "https://www.kaggle.com/datasets/datamunge/sign-language-mnist"
 # Each mirror is a URL template in which {name} stands for the original file name.
 MIRRORS = (
     "https://raw.githubusercontent.com/lindseyeggleston/sign_mnist/"
@@ -68,7 +68,9 @@ def fetch_data(
     if is_prepared(dest_dir):
         return FetchResult(files, str(dest_dir), already_prepared=True)
 
-    created = _missing_folders(dest_dir)
+    download_dir = download_dir or dest_dir.parent / "downloads"
+    # Deepest first, the cache's before the destination's: they may share new parents.
+    created = _missing_folders(download_dir) + _missing_folders(dest_dir)
     try:
         ensure_writable(dest_dir)
         source = source if source is not None else os.environ.get(SOURCE_ENV) or None
@@ -77,14 +79,12 @@ def fetch_data(
             originals, origin = read_local_source(location), str(source)
         else:
             originals, origin, location = _download(
-                mirrors if mirrors is not None else _mirrors_from_env(),
-                use_kaggle,
-                download_dir or dest_dir.parent / "downloads",
+                mirrors if mirrors is not None else _mirrors_from_env(), use_kaggle, download_dir
             )
         write_prepared(originals, dest_dir)
         write_provenance(dest_dir, origin, location)
     except BaseException:
-        _remove_empty(created)  # a failed run leaves no new, empty destination behind
+        _remove_empty(created)  # a failed run leaves no new, empty folder behind
         raise
     return FetchResult(files, origin, already_prepared=False)
 
@@ -115,11 +115,12 @@ def _missing_folders(folder: Path) -> list[Path]:
 
 
 def _remove_empty(folders: list[Path]) -> None:
+    """Remove each of ``folders`` that exists and is empty, in the order given."""
     for folder in folders:
         try:
             folder.rmdir()
-        except OSError:
-            return
+        except OSError:  # not empty (or never created): kept
+            continue
 
 
 def read_local_source(path: Path) -> dict[Split, bytes]:

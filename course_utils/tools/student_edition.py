@@ -10,18 +10,22 @@ the commands that prepare the data and open JupyterLab), the course's pyproject.
 from __future__ import annotations
 
 import copy
+import os
 import re
 import shutil
+import tempfile
 import tomllib
 from pathlib import Path
 from typing import Any
 
 import course_utils
-from course_utils.layout import Course
+from course_utils.layout import Course, Lesson
 from course_utils.tools.drift import SYNC_KEY
-from course_utils.tools.errors import UsageError
+from course_utils.tools.errors import CourseToolError, UsageError
+from course_utils.tools.files import current_umask
 from course_utils.tools.notebook_io import read_notebook, write_notebook
 
+PACKAGE = Path(course_utils.__file__).parent  # the package the lessons import, copied whole
 # The three set-up steps, the same in both languages: a virtual environment, the course in it,
 # and the data.
 SETUP = {
@@ -106,8 +110,37 @@ def without_bookkeeping(notebook: Any) -> Any:
 
 
 def write_student_edition(course: Course, out_dir: Path) -> list[Path]:
-    """Write the edition into ``out_dir`` (a new or empty folder); return the notebooks."""
+    """Write the edition into ``out_dir`` (a new or empty folder); return the notebooks.
+
+    The edition is written into a hidden folder beside ``out_dir``, renamed into place once
+    complete: a failure or an interruption leaves nothing half-written.
+    """
     out_dir = out_dir.resolve()
+    _check_out_dir(course, out_dir)
+    lessons = course.lessons()
+    if not lessons:
+        raise UsageError(f"No lesson found in {course.notebooks}: nothing to hand out.")
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}."))
+        staging.chmod(0o777 & ~current_umask())  # as a plain mkdir would make it
+    except OSError as exc:
+        raise _unwritable(out_dir, exc) from None
+    try:
+        written = _write_edition(course, lessons, staging)
+        if out_dir.is_dir():
+            out_dir.rmdir()  # empty, as checked
+        os.replace(staging, out_dir)
+    except OSError as exc:
+        raise _unwritable(out_dir, exc) from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return [out_dir / path.relative_to(staging) for path in written]
+
+
+def _check_out_dir(course: Course, out_dir: Path) -> None:
+    """Refuse a file, a folder that is not empty, and any folder inside the course's sources
+    or inside what the edition copies (the copy would copy itself)."""
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"--out {out_dir} is a file: give a new or empty folder.")
     if out_dir.is_dir() and any(out_dir.iterdir()):
@@ -115,12 +148,20 @@ def write_student_edition(course: Course, out_dir: Path) -> list[Path]:
             f"--out {out_dir} is not empty: give a new or empty folder (or delete this one), "
             "so that no file of yours is overwritten."
         )
-    root = course.root.resolve()
-    if out_dir == root or any(out_dir == d or d in out_dir.parents for d in course.sources):
-        raise UsageError(f"--out {out_dir} is among the course's sources: choose another folder.")
-    lessons = course.lessons()
-    if not lessons:
-        raise UsageError(f"No lesson found in {course.notebooks}: nothing to hand out.")
+    copied = (*course.sources, course.lab_settings, PACKAGE)  # the sources: lessons and img/
+    inside = [f for f in copied if out_dir == f.resolve() or f.resolve() in out_dir.parents]
+    if out_dir == course.root.resolve() or inside:
+        where = inside[0] if inside else course.root
+        raise UsageError(
+            f"--out {out_dir} is in {where}, among the course's sources or what the edition "
+            "copies (the copy would copy itself): choose a folder outside them (the default "
+            "is build/student)."
+        )
+
+
+def _write_edition(course: Course, lessons: list[Lesson], out_dir: Path) -> list[Path]:
+    """Write every file of the edition into the existing, empty ``out_dir``."""
+    root = course.root
     edition = Course(out_dir)
     written = []
     for lesson in lessons:
@@ -131,8 +172,7 @@ def write_student_edition(course: Course, out_dir: Path) -> list[Path]:
             written.append(target)
     shutil.copytree(course.images, edition.images)
     shutil.copytree(course.lab_settings, edition.lab_settings)
-    package = Path(course_utils.__file__).parent
-    shutil.copytree(package, out_dir / package.name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(PACKAGE, out_dir / PACKAGE.name, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy2(root / "pyproject.toml", out_dir / "pyproject.toml")
     shutil.copy2(course.glossary, edition.glossary)
     edition.datasets.mkdir()
@@ -152,3 +192,11 @@ def write_student_edition(course: Course, out_dir: Path) -> list[Path]:
     )
     (out_dir / "README.md").write_text(readme, encoding="utf-8")
     return written
+
+
+def _unwritable(out_dir: Path, exc: OSError) -> CourseToolError:
+    reason = exc.strerror or str(exc)
+    return CourseToolError(
+        f"Cannot write the student edition to {out_dir}: {reason}. Choose a folder you can "
+        "write to with --out (the default is build/student)."
+    )
