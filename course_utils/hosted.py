@@ -154,7 +154,7 @@ def train_missing_model(model_path: str | os.PathLike[str], **parameters: Any) -
                 en=f"The model {path} is missing, and so is the lesson that trains it, {lesson}.",
             )
         )
-    print(training_notice(lesson.stem, lang))
+    print(training_notice(lesson.stem.split("_", 1)[0], lang))
     run_lesson(lesson, parameters, lang)
     if not path.is_file():
         raise HostedSetupError(
