@@ -66,12 +66,14 @@ def _is_course(folder):
 
 
 def _fetch_course(target):
+    import shutil
     import subprocess
 
     if _is_course(target):
         return target
     print(MESSAGES["fetch"].format(url=COURSE_URL, ref=COURSE_REF))
     part = target.with_name(target.name + ".part")
+    shutil.rmtree(part, ignore_errors=True)
     steps = [
         ["init", "-q", str(part)],
         ["-C", str(part), "fetch", "-q", "--depth", "1", COURSE_URL, COURSE_REF],
@@ -84,6 +86,7 @@ def _fetch_course(target):
                 raise OSError((done.stderr.strip().splitlines() or ["git failed"])[-1])
         part.rename(target)
     except OSError as exc:
+        shutil.rmtree(part, ignore_errors=True)
         detail = MESSAGES["no_code"].format(url=COURSE_URL, ref=COURSE_REF, detail=exc)
         raise _SetupError(f"{detail}\\n{MESSAGES['hint']}") from None
     return target
