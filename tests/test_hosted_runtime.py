@@ -150,6 +150,11 @@ def texts(cell: Any) -> str:
     return "".join(parts)
 
 
+def language_of(text: str) -> str | None:
+    """The language of ``text``'s words, leaving out paths and file names."""
+    return sentence_language(re.sub(r"\S*[/.]\S*", " ", text))
+
+
 def check_language(notebook: Any, lang: str) -> None:
     """The setup cell speaks ``lang``; no printed sentence reads as the other language."""
     setup = texts(notebook.cells[0])
@@ -157,10 +162,9 @@ def check_language(notebook: Any, lang: str) -> None:
     for cell in notebook.cells:
         for line in texts(cell).splitlines():
             is_repr = line.lstrip().startswith(("[", "(", "'"))  # a list or tuple of letters...
-            words = re.sub(r"\S*[/.]\S*", " ", line)  # without paths and file names
-            found = None if is_repr else sentence_language(words)
+            found = None if is_repr else language_of(line)
             assert found in (lang, None), f"{cell.get('id')}: {line}"
-    assert sentence_language(setup) == lang, setup
+    assert language_of(setup) == lang, setup
     probe = texts(notebook.cells[-1]).split()
     assert probe[0] == lang and probe[1].endswith(f"asl-cnn-course/notebooks/{lang}"), probe
 
