@@ -175,14 +175,13 @@ def training_notice(lesson: str, lang: str) -> str:
         es=(
             f"Falta el modelo de la lección {lesson}: lo entreno ahora con la receta de esa "
             f"lección, ejecutando su cuaderno sin mostrarlo. En una CPU de 2 núcleos tardó unos "
-            f"{CPU_MINUTES} minutos con sus parámetros completos; en una GPU no lo medimos, "
-            "pero es más rápido. Para no esperar aquí, ejecuta antes esa lección en este mismo "
-            "entorno."
+            f"{CPU_MINUTES} minutos con sus parámetros completos; en una GPU no lo medimos. "
+            "Para no esperar aquí, ejecuta antes esa lección en este mismo entorno."
         ),
         en=(
             f"Lesson {lesson}'s model is missing: training it now with that lesson's recipe, "
             f"by running its notebook unseen. On a 2-core CPU that took about {CPU_MINUTES} "
-            "minutes with its full parameters; on a GPU it was not measured, but it is faster. "
+            "minutes with its full parameters; on a GPU it was not measured. "
             "To avoid the wait, run that lesson first in this same runtime."
         ),
     )
