@@ -260,3 +260,19 @@ def test_the_setup_cell_says_when_it_cannot_get_the_code(tmp_path: Path):
     assert "No pude obtener el código del curso de file://" in done.stderr
     assert "vuelve a ejecutar esta celda" in done.stderr
     assert list(work.iterdir()) == []  # nothing half-fetched left behind
+
+
+def test_the_setup_cell_run_again_on_colab_reuses_the_course_it_is_in(edition: Path):
+    source = read_notebook(edition / "en" / "04a_augmentation.ipynb").cells[0].source
+    env = {**os.environ, "COLAB_RELEASE_TAG": "test"}
+    env.pop("COURSE_LANG", None)
+    done = subprocess.run(
+        [sys.executable, "-c", source],
+        cwd=COURSE.root / "notebooks" / "es",
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Getting the course's code" not in done.stdout  # nothing fetched again
+    assert f"Course ready: {COURSE.root} (colab)." in done.stdout
