@@ -33,7 +33,7 @@ $(INSTALLED): pyproject.toml
 ## gpu-env: Linux with an NVIDIA GPU: replace the CPU build of TensorFlow by tensorflow[and-cuda]
 gpu-env: env
 	$(BIN)/python -m pip uninstall --quiet -y tensorflow-cpu
-	$(BIN)/python -m pip install --quiet "tensorflow[and-cuda]>=2.21"
+	$(BIN)/python -m pip install --quiet "tensorflow[and-cuda]>=2.20"
 	$(BIN)/python -c 'import tensorflow as tf; print("GPUs:", tf.config.list_physical_devices("GPU"))'
 
 ## data: prepare datasets/asl_data (from ASL_DATA_SOURCE, Kaggle or the mirrors)

@@ -126,9 +126,17 @@ def run_lines(job: dict) -> list[str]:
 
 
 def setup_python_version(job: dict) -> str:
+    """The Python a job's commands run with: setup-python's version, the last one when it
+    installs several (the others are only on PATH)."""
     steps = [s for s in job["steps"] if s.get("uses", "").startswith("actions/setup-python@")]
     assert len(steps) == 1, "one actions/setup-python step"
-    return steps[0]["with"]["python-version"]
+    return str(steps[0]["with"]["python-version"]).strip().splitlines()[-1].strip()
+
+
+def test_the_full_job_has_colabs_python_for_the_hosted_stand_in():
+    job = WORKFLOW["jobs"]["test"]
+    steps = [s for s in job["steps"] if s.get("uses", "").startswith("actions/setup-python@")]
+    assert "3.13" in str(steps[0]["with"]["python-version"]).split()
 
 
 def test_cpu_job_runs_the_readme_test_command_on_push_and_pull_request():

@@ -65,6 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_check_parser(commands)
     _add_mark_synced_parser(commands)
     _add_student_edition_parser(commands)
+    _add_hosted_edition_parser(commands)
     _add_lab_parser(commands)
     _add_diagrams_parser(commands)
     return parser
@@ -156,6 +157,21 @@ def _add_student_edition_parser(commands: Subparsers) -> None:
     )
     student.add_argument("--out", type=Path, help="a new or empty folder (default: build/student)")
     student.set_defaults(handler=_student_edition)
+
+
+def _add_hosted_edition_parser(commands: Subparsers) -> None:
+    hosted = commands.add_parser(
+        "hosted-edition",
+        help="write the lessons for Colab and Kaggle (default: hosted/) and print their links",
+        description="Write the hosted edition: each lesson with a setup cell first that gets "
+        "the course's code at --ref from --url (default: [project.urls] Repository in "
+        "pyproject.toml, https://github.com/OWNER/REPO/tree/REF), then print the "
+        "'Open in Colab' and 'Open in Kaggle' links of each lesson.",
+    )
+    hosted.add_argument("--url", help="the repository: https://github.com/OWNER/REPO or file://")
+    hosted.add_argument("--ref", help="the git branch, tag or commit the lessons fetch")
+    hosted.add_argument("--out", type=Path, help="output folder (default: hosted/)")
+    hosted.set_defaults(handler=_hosted_edition)
 
 
 def _add_lab_parser(commands: Subparsers) -> None:
@@ -305,6 +321,20 @@ def _student_edition(args: argparse.Namespace) -> int:
     out = args.out or course.student_edition
     written = write_student_edition(course, out)
     print(f"Student edition ({len(written)} notebooks, no outputs): {out}")
+    return 0
+
+
+def _hosted_edition(args: argparse.Namespace) -> int:
+    from course_utils.tools import hosted_edition
+
+    course = find_course()
+    repo = hosted_edition.repository(course, args.url, args.ref)
+    out = args.out or course.root / hosted_edition.EDITION_FOLDER
+    written = hosted_edition.write_hosted_edition(course, out, repo)
+    folder = hosted_edition.published_folder(course, out)
+    print(f"Hosted edition ({len(written)} notebooks) for {repo.url} at {repo.ref}: {out}")
+    print(f"Publish it at {folder}/ of that ref (commit and push it), then the links are:")
+    print("\n".join(hosted_edition.edition_links(course, repo, folder)))
     return 0
 
 
