@@ -96,8 +96,8 @@ def install_missing(lang: str) -> None:
         raise HostedSetupError(
             pick(
                 lang,
-                es=f"No pude instalar {names}: {detail}. ¿Tiene Internet este entorno?",
-                en=f"Could not install {names}: {detail}. Does this runtime have Internet?",
+                es=f"No pude instalar {names}: {detail}. ¿Este entorno tiene acceso a Internet?",
+                en=f"Could not install {names}: {detail}. Does this runtime have Internet access?",
             )
         )
 
@@ -183,7 +183,7 @@ def training_notice(lesson: str, lang: str) -> str:
         en=(
             f"Lesson {lesson}'s model is missing: training it now with that lesson's recipe, "
             f"by running its notebook unseen. On a 2-core CPU that took {CPU_MINUTES} "
-            "minutes with its full parameters; on a GPU it was not measured. "
+            "minutes with its full parameters; it has not been measured on a GPU. "
             "To avoid the wait, run that lesson first in this same runtime."
         ),
     )

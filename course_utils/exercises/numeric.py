@@ -83,7 +83,7 @@ WRONG_KIND: dict[Callable[[Any], Any], Text] = {
     read_whole_number: {
         "es": (
             "La respuesta tiene que ser un número entero, sin comillas ni separadores de miles "
-            "(por ejemplo 1234), y has escrito {answer}."
+            "(por ejemplo, 1234); escribiste {answer}."
         ),
         "en": (
             "The answer must be a whole number, without quotes or thousands separators (for "
@@ -93,7 +93,7 @@ WRONG_KIND: dict[Callable[[Any], Any], Text] = {
     read_shape: {
         "es": (
             "La respuesta tiene que ser una forma: una tupla de números enteros, como (7, 7, 50); "
-            "has escrito {answer}."
+            "escribiste {answer}."
         ),
         "en": (
             "The answer must be a shape: a tuple of whole numbers, like (7, 7, 50); you wrote "
@@ -146,7 +146,7 @@ EXERCISES: dict[int, NumericExercise] = {
             (
                 conv2d_parameters(KERNEL, 3, FILTERS[0]) - FILTERS[0],
                 {
-                    "es": "Has contado los pesos, pero te faltan los sesgos: uno por filtro.",
+                    "es": "Contaste los pesos, pero te faltan los sesgos: uno por filtro.",
                     "en": "You counted the weights but left out the biases: one per filter.",
                 },
             ),

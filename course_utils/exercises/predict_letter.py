@@ -113,11 +113,13 @@ def _why_wrong(
 
 ALL_RIGHT: Text = {
     "es": (
-        "Para las {count} imágenes, tu función da la misma letra que los pasos de la lección: "
+        "Con todas las imágenes ({count}), tu función da la misma letra que los pasos de la "
+        "lección: "
         "{listed}."
     ),
     "en": (
-        "For all {count} images, your function gives the same letter as the lesson's steps: "
+        "For every image ({count} in all), your function gives the same letter as the lesson's "
+        "steps: "
         "{listed}."
     ),
 }
@@ -178,7 +180,7 @@ OTHER_LETTERS: Text = {
 SLIPS: dict[str, Text] = {
     "scale": {
         "es": (
-            "Coinciden con los de una imagen sin dividir entre 255: el modelo aprendió con "
+            "Coinciden con las de una imagen sin dividir entre 255: el modelo aprendió con "
             "píxeles entre 0 y 1."
         ),
         "en": (
@@ -188,7 +190,7 @@ SLIPS: dict[str, Text] = {
     },
     "crop": {
         "es": (
-            "Coinciden con los de una imagen reducida a 28{times}28 sin recortar antes el "
+            "Coinciden con las de una imagen reducida a 28{times}28 sin recortar antes el "
             "cuadrado central: la mano queda deformada, más estrecha."
         ),
         "en": (

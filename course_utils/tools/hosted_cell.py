@@ -21,7 +21,7 @@ MESSAGES = {
         "no_code": "No pude obtener el código del curso de {url} en {ref}: {detail}",
         "hint": "Revisa que este entorno tenga Internet y vuelve a ejecutar esta celda.",
         "not_found": "Este cuaderno no está dentro del curso, y esto no es Colab ni Kaggle.",
-        "open": "Ábrelo desde la carpeta notebooks/es del curso, o en Colab o Kaggle.",
+        "open": "Ábrelo desde la carpeta notebooks/es del curso, o en Colab o en Kaggle.",
     },
     "en": {
         "fetch": "Getting the course's code: {url} at {ref}…",
@@ -35,7 +35,8 @@ MESSAGES = {
 COMMENT = {
     "es": (
         "# Colab y Kaggle: esta celda trae el código del curso (COURSE_URL en COURSE_REF) y\n"
-        "# los datos, y abre la carpeta de la lección. En otro lugar solo busca su curso."
+        "# los datos, y abre la carpeta de la lección. En cualquier otro lugar, solo busca el\n"
+        "# curso en el que está."
     ),
     "en": (
         "# Colab and Kaggle: this cell gets the course's code (COURSE_URL at COURSE_REF) and the\n"

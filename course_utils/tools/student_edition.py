@@ -57,8 +57,9 @@ Then, each time you study, open the course (JupyterLab starts at `notebooks/en/{
 - Windows: `.venv\\Scripts\\python -m course_utils lab --lang en`
 
 The last step downloads the data from Kaggle, or from two mirrors of Kaggle's files. Without
-internet, download the archive from https://www.kaggle.com/datasets/datamunge/sign-language-mnist
-on another machine, copy it here and give it to that step:
+Internet access, download the archive from
+https://www.kaggle.com/datasets/datamunge/sign-language-mnist on another machine, copy it here and
+pass it to that step:
 `... fetch-data --source path/to/archive.zip` (or set the variable `ASL_DATA_SOURCE` to that path).
 The lessons keep the outputs of the course's own run, so you can compare yours with them. If you
 restart the kernel, run the lesson again from the top.
@@ -81,12 +82,13 @@ Después, cada vez que estudies, abre el curso (JupyterLab empieza en `notebooks
 - Linux y macOS: `.venv/bin/python -m course_utils lab --lang es`
 - Windows: `.venv\\Scripts\\python -m course_utils lab --lang es`
 
-El último paso descarga los datos de Kaggle o de dos copias de sus archivos. Si no tienes internet,
-descarga el archivo comprimido desde https://www.kaggle.com/datasets/datamunge/sign-language-mnist
-en otro equipo, cópialo aquí y pásaselo a ese paso: `... fetch-data --source ruta/al/archive.zip`
-(o pon esa ruta en la variable `ASL_DATA_SOURCE`). Las lecciones conservan las salidas de la
-ejecución del propio curso, para que puedas comparar las tuyas con ellas. Si reinicias el núcleo
-(*kernel*), vuelve a ejecutar la lección desde el principio.
+El último paso descarga los datos de Kaggle o de dos réplicas de los archivos de Kaggle. Si no
+tienes Internet, descarga el archivo comprimido desde
+https://www.kaggle.com/datasets/datamunge/sign-language-mnist en otro equipo, cópialo aquí y
+pásaselo a ese paso: `... fetch-data --source ruta/al/archive.zip` (o pon esa ruta en la variable
+`ASL_DATA_SOURCE`). Las lecciones conservan las salidas de la
+ejecución del propio curso, para que puedas comparar las tuyas con ellas. Si reinicias el
+*kernel* de Jupyter, vuelve a ejecutar la lección desde el principio.
 """
 
 
