@@ -11,13 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from course_utils.hosted import (
-    HostedSetupError,
-    detect_platform,
-    kaggle_input_source,
-    missing_distributions,
-    train_missing_model,
-)
 from course_utils.layout import LANGUAGES, Course, find_course
 from course_utils.tools.cli import main
 from course_utils.tools.errors import UsageError
@@ -29,6 +22,13 @@ from course_utils.tools.hosted_edition import (
     absolute_links,
     repository,
     write_hosted_edition,
+)
+from course_utils.tools.hosted_runtime import (
+    HostedSetupError,
+    detect_platform,
+    kaggle_input_source,
+    missing_distributions,
+    train_missing_model,
 )
 from course_utils.tools.notebook_io import read_notebook
 

@@ -4,8 +4,8 @@ On Colab (``google.colab`` imported, or ``COLAB_RELEASE_TAG`` set) and Kaggle
 (``KAGGLE_KERNEL_RUN_TYPE`` set) the cell fetches the course's code at one git ref into
 ``asl-cnn-course/`` beside the notebook (``git init``, ``git fetch --depth 1 URL REF``,
 ``git checkout FETCH_HEAD``: branches, tags and commits alike), puts it on ``sys.path`` and
-hands over to ``course_utils.hosted.prepare_course``. Anywhere else it uses the course that
-the current folder is in, and only sets the language and the lesson's folder.
+hands over to ``course_utils.tools.hosted_runtime.prepare_course``. Anywhere else it uses the
+course that the current folder is in, and only sets the language and the lesson's folder.
 """
 
 from __future__ import annotations
@@ -111,7 +111,7 @@ def _setup_course():
         sys.path.insert(0, str(root))
     paths = [str(root), *filter(None, [os.environ.get("PYTHONPATH")])]
     os.environ["PYTHONPATH"] = os.pathsep.join(paths)  # for the kernels a lesson starts
-    from course_utils.hosted import detect_platform, prepare_course
+    from course_utils.tools.hosted_runtime import detect_platform, prepare_course
 
     prepare_course(root, LESSON_LANGUAGE, detect_platform())
 

@@ -191,7 +191,7 @@ def fallback_cell(
         "by\n# running that lesson (the message says how long it takes).",
     }[lang]
     source = (
-        f"{comment}\nfrom course_utils.hosted import train_missing_model\n\n"
+        f"{comment}\nfrom course_utils.tools.hosted_runtime import train_missing_model\n\n"
         f"train_missing_model(\n{arguments})"
     )
     return index, nbformat.v4.new_code_cell(source, id=FALLBACK_CELL_ID)
