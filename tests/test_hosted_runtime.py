@@ -137,7 +137,11 @@ def run_alone(edition_notebook: Path, folder: Path, venv_python: Path, env: dict
     client = NotebookClient(
         notebook, km=manager, timeout=900, resources={"metadata": {"path": str(folder)}}
     )
-    client.execute(env=env, cwd=str(folder))
+    try:
+        client.execute(env=env, cwd=str(folder))
+    finally:  # nbclient shuts down only the kernels it made itself; this one is ours
+        if manager.has_kernel:
+            manager.shutdown_kernel(now=True)
     return notebook
 
 
