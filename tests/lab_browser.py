@@ -96,6 +96,19 @@ def course_copy(dest: Path, *, data: Path | None, venv: Path | None = None) -> P
     as .venv, as a clone where ``make`` already set up the environment has it. The notebooks'
     outputs are cleared, so that what the checks see comes from the run in the browser.
     """
+    working_tree_copy(dest)
+    if data is not None:
+        link_folder(data, dest / "datasets" / "asl_data")
+    if venv is not None:
+        (dest / ".venv").symlink_to(venv.resolve(), target_is_directory=True)
+    for notebook in (dest / "notebooks").rglob("*.ipynb"):
+        clear_outputs(notebook)
+    return dest
+
+
+def working_tree_copy(dest: Path) -> Path:
+    """The files a clone of the course would have, as they are now: tracked or new, never
+    git-ignored ones."""
     listed = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
         cwd=REPO_ROOT,
@@ -107,12 +120,6 @@ def course_copy(dest: Path, *, data: Path | None, venv: Path | None = None) -> P
         if source_file.is_file():
             (dest / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source_file, dest / name)
-    if data is not None:
-        link_folder(data, dest / "datasets" / "asl_data")
-    if venv is not None:
-        (dest / ".venv").symlink_to(venv.resolve(), target_is_directory=True)
-    for notebook in (dest / "notebooks").rglob("*.ipynb"):
-        clear_outputs(notebook)
     return dest
 
 

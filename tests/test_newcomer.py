@@ -15,28 +15,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from lab_browser import working_tree_copy
 
 from course_utils.layout import find_course
 
 COURSE = find_course()
 pytestmark = pytest.mark.slow
 MAKE_NAMES = {"make", "gmake"}
-
-
-def fresh_clone(destination: Path) -> Path:
-    """The files a clone of the course would have: tracked or new, never git-ignored ones."""
-    listed = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-        cwd=COURSE.root,
-        capture_output=True,
-        check=True,
-    ).stdout.decode()
-    for name in filter(None, listed.split("\0")):
-        source = COURSE.root / name
-        if source.is_file():
-            (destination / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, destination / name)
-    return destination
 
 
 def path_without_make(bin_dir: Path) -> str:
@@ -74,7 +59,7 @@ def test_the_readme_gives_that_route_for_windows_and_linux():
 def test_the_route_without_make_works_with_the_data_only_from_a_mirror(
     tmp_path: Path, plain_source: Path, http_mirror, closed_port: int
 ):
-    clone = fresh_clone(tmp_path / "newcomer" / "course")
+    clone = working_tree_copy(tmp_path / "newcomer" / "course")
     # Nothing beside the course (no data folder of the team's) and no prepared data in it.
     assert [p.name for p in clone.parent.iterdir()] == ["course"]
     assert not (clone / "datasets" / "asl_data").exists()
