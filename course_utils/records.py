@@ -60,13 +60,13 @@ class DeviceReport(Record):
         return pick(
             self.lang,
             es=(
-                f"Entrenamiento en la CPU {self.name}, con {self.cores} "
+                f"Entrenamiento en una CPU {self.name} de {self.cores} "
                 f"{'núcleo' if self.cores == 1 else 'núcleos'} ({versions}). TensorFlow no "
                 "detectó ninguna GPU, así que cada época tardará más que en una GPU; el registro "
                 "del entrenamiento indica cuántos segundos tarda cada una en este equipo."
             ),
             en=(
-                f"Training on the CPU {self.name}, with {self.cores} "
+                f"Training on the CPU: {self.name}, {self.cores} "
                 f"{'core' if self.cores == 1 else 'cores'} ({versions}). TensorFlow detected "
                 "no GPU, so each epoch will take longer than on a GPU; the training log shows "
                 "how many seconds each one takes on this machine."

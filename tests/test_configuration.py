@@ -210,3 +210,48 @@ def test_every_python_version_named_is_one_pyproject_declares():
     assert named, "the README names the supported versions"
     for phrase in named:
         assert re.findall(r"3\.\d+", phrase) == versions, phrase
+
+
+class _NbvalGroups:
+    """A pytest plugin that records each notebook item's xdist group, in collection order."""
+
+    def __init__(self) -> None:
+        self.groups: list[tuple[str, str]] = []
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        for item in session.items:
+            if marker := item.get_closest_marker("xdist_group"):
+                self.groups.append((item.path.relative_to(COURSE_ROOT).as_posix(), marker.args[0]))
+
+
+def test_each_lessons_notebooks_run_in_one_worker_in_order():
+    """With --dist loadgroup, 04b follows the 04a that saves its model, in the same worker."""
+    recorder = _NbvalGroups()
+    args = [
+        "--collect-only",
+        "-q",
+        "-n",
+        "0",
+        "-p",
+        "no:cacheprovider",
+        str(COURSE_ROOT / "notebooks"),
+    ]
+    assert pytest.main(args, plugins=[recorder]) == pytest.ExitCode.OK
+    notebooks = sorted(COURSE_ROOT.glob("notebooks/*/*.ipynb"))
+    group_of = dict(recorder.groups)
+    assert sorted(group_of) == [n.relative_to(COURSE_ROOT).as_posix() for n in notebooks]
+    for lang in ("es", "en"):
+        assert (
+            group_of[f"notebooks/{lang}/04a_augmentation.ipynb"]
+            == group_of[f"notebooks/{lang}/04b_new_images.ipynb"]
+        )
+    assert group_of["notebooks/es/03_asl_cnn.ipynb"] == group_of["notebooks/en/03_asl_cnn.ipynb"]
+    assert (
+        group_of["notebooks/en/03_asl_cnn.ipynb"] != group_of["notebooks/en/04a_augmentation.ipynb"]
+    )
+    order = list(dict.fromkeys(path for path, _ in recorder.groups))
+    for lang in ("es", "en"):
+        saves, loads = (
+            f"notebooks/{lang}/{name}.ipynb" for name in ("04a_augmentation", "04b_new_images")
+        )
+        assert order.index(saves) < order.index(loads)
