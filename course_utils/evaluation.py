@@ -107,7 +107,7 @@ def threshold_costs(
             [
                 format_number(threshold, len(f"{threshold}".split(".")[-1]), lang),
                 f"{unsure} ({format_percent(unsure / len(sure), 1, lang)})",
-                format_percent(float(correct[sure].mean()), 2, lang) if sure.any() else "–",
+                format_percent(float(correct[sure].mean()), 2, lang) if sure.any() else "-",
                 int((sure & ~correct).sum()),
             ]
         )

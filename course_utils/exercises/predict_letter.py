@@ -108,7 +108,9 @@ def _verdict(
         return failure
     expected = [lesson_steps(path, model) for path in paths]
     if all(_same(a, e) for a, e in zip(answers, expected, strict=True)):
-        listed = ", ".join(f"{p.name} → {_shown(e, lang)}" for p, e in zip(paths, expected))
+        listed = ", ".join(
+            f"{p.name} → {_shown(e, lang)}" for p, e in zip(paths, expected, strict=True)
+        )
         return True, say(RIGHT, lang) + say(ALL_RIGHT, lang, count=len(paths), listed=listed)
     return False, say(NOT_YET, lang) + _why_wrong(answers, expected, paths, model, lang)
 
@@ -175,7 +177,9 @@ def _why_wrong(
     answers: list[Any], expected: list[np.ndarray], paths: list[Path], model: Any, lang: str | None
 ) -> str:
     """What is wrong with the first wrong answer: its form, or a slip the answers reveal."""
-    index = next(i for i, (a, e) in enumerate(zip(answers, expected)) if not _same(a, e))
+    index = next(
+        i for i, (a, e) in enumerate(zip(answers, expected, strict=True)) if not _same(a, e)
+    )
     answer, name = answers[index], paths[index].name
     text, probability = _expected(expected[index])
     best = LETTERS.index(text)
