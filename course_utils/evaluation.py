@@ -85,3 +85,35 @@ def top_predictions(
             [name] + [f"{LETTERS[i]} ({format_percent(float(row[i]), 1, lang)})" for i in best]
         )
     return pd.DataFrame(rows, columns=columns)
+
+
+def threshold_costs(
+    confidence: np.ndarray, correct: np.ndarray, thresholds: list[float], lang: str | None = None
+) -> pd.DataFrame:
+    """What answering "not sure" below each threshold costs and gains on a set of images.
+
+    ``confidence`` holds each image's largest probability and ``correct`` whether its most
+    probable letter is right. One row per threshold: how many images (and what share) become
+    "not sure", the accuracy on the others, and how many wrong answers are still given.
+    """
+    confidence, correct = np.asarray(confidence), np.asarray(correct, dtype=bool)
+    if confidence.shape != correct.shape or confidence.ndim != 1:
+        raise ValueError(f"Shapes differ: {confidence.shape} and {correct.shape}.")
+    rows = []
+    for threshold in thresholds:
+        sure = confidence >= threshold
+        unsure = int((~sure).sum())
+        rows.append(
+            [
+                format_number(threshold, len(f"{threshold}".split(".")[-1]), lang),
+                f"{unsure} ({format_percent(unsure / len(sure), 1, lang)})",
+                format_percent(float(correct[sure].mean()), 2, lang) if sure.any() else "-",
+                int((sure & ~correct).sum()),
+            ]
+        )
+    columns = pick(
+        lang,
+        es="umbral|«no estoy seguro»|exactitud en el resto|errores que quedan",
+        en='threshold|"not sure"|accuracy on the rest|mistakes left',
+    ).split("|")
+    return pd.DataFrame(rows, columns=columns)

@@ -366,14 +366,15 @@ def plot_learning_rate(
 
 
 def show_image_files(paths: list[Any], lang: str | None = None) -> Figure:
-    """Image files as they are on disk, each titled with its name and its size in pixels."""
-    from PIL import Image
+    """Image files as a phone shows them (upright), each titled with its name and its size in
+    pixels."""
+    from course_utils.photos import read_image
 
     figure, axes = _grid(len(paths), columns=4, size=2.8)
     for ax, path in zip(axes, paths, strict=True):
-        with Image.open(path) as image:
-            ax.imshow(np.asarray(image.convert("RGB")))
-            width, height = image.size
+        image = read_image(path, lang)  # upright, as a phone shows it
+        ax.imshow(np.asarray(image.convert("RGB")))
+        width, height = image.size
         ax.set_title(f"{Path(path).name}\n{width}{TIMES}{height}", fontsize=10)
     figure.suptitle(
         pick(lang, es="Los archivos de imagen, tal como están", en="The image files, as they are")

@@ -7,6 +7,7 @@ course's folder by default): lesson 04a writes ``04a_augmentation.keras``, which
 from __future__ import annotations
 
 import os
+import zipfile
 from pathlib import Path
 
 from course_utils.errors import LessonError
@@ -19,19 +20,40 @@ class ModelNotFoundError(LessonError, FileNotFoundError):
     """A lesson's saved model is missing; the message names the lesson that makes it."""
 
 
-def require_saved_model(path: str | os.PathLike[str], lang: str | None = None) -> Path:
-    """Return ``path`` as a Path when the model file is there.
+class ModelDamagedError(LessonError):
+    """A lesson's saved model is there but damaged; the message says to run that lesson again."""
 
-    Otherwise raise ModelNotFoundError, in the notebook's language, naming the lesson that
-    trains and saves the model (from the file name: ``04a_augmentation.keras`` comes from
-    lesson 04a, ``04a_augmentation.ipynb``) and the command that runs it.
+
+def require_saved_model(path: str | os.PathLike[str], lang: str | None = None) -> Path:
+    """Return ``path`` as a Path when the model file is there and whole.
+
+    Otherwise raise ModelNotFoundError, or ModelDamagedError when the file is not a complete
+    ``.keras`` archive (empty, cut short, overwritten), in the notebook's language, naming the
+    lesson that trains and saves the model (from the file name: ``04a_augmentation.keras``
+    comes from lesson 04a, ``04a_augmentation.ipynb``) and the command that runs it.
     """
     path = Path(path)
-    if path.is_file():
-        return path
     notebook = f"{path.stem}.ipynb"
     lesson = path.stem.split("_", 1)[0]
     command = RUN_COMMAND.format(lesson=lesson, lang=lang or notebook_language())
+    if path.is_file():
+        if not _is_whole(path):
+            raise ModelDamagedError(
+                pick(
+                    lang,
+                    es=(
+                        f"El modelo guardado {path} está dañado: vuelve a ejecutar la lección "
+                        f"{lesson} ({notebook}) entera, que lo guarda de nuevo, en JupyterLab o "
+                        f"con este comando desde la carpeta principal del curso: {command}."
+                    ),
+                    en=(
+                        f"The saved model {path} is damaged: run lesson {lesson} ({notebook}) "
+                        "again, the whole of it, which saves it anew, in JupyterLab or with this "
+                        f"command from the course's main folder: {command}."
+                    ),
+                )
+            )
+        return path
     raise ModelNotFoundError(
         pick(
             lang,
@@ -51,3 +73,14 @@ def require_saved_model(path: str | os.PathLike[str], lang: str | None = None) -
             ),
         )
     )
+
+
+def _is_whole(path: Path) -> bool:
+    """True when ``path`` is a readable zip archive, as a ``.keras`` file is, holding the
+    model's configuration and weights, every member intact (checked against its CRC)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            return {"config.json", "model.weights.h5"} <= names and archive.testzip() is None
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        return False

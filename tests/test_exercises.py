@@ -306,13 +306,14 @@ def lesson_04b_solution() -> str:
     return re.search(r"```python\n(.*?)```", solution, flags=re.S).group(1)
 
 
-def student_function(brightness_model, code: str):
+def student_function(model, code: str):
     """``predict_letter`` as a student would define it in the notebook, from ``code``."""
     import keras
 
     from course_utils.data import letter
+    from course_utils.photos import read_image
 
-    scope = {"keras": keras, "letter": letter, "model": brightness_model, "np": np}
+    scope = {"keras": keras, "letter": letter, "model": model, "np": np, "read_image": read_image}
     exec(code, scope)
     return scope["predict_letter"]
 
@@ -332,7 +333,7 @@ def test_the_lessons_solution_is_confirmed(lang, brightness_model, image_files):
     feedback = check_predict_letter(function, brightness_model, image_files, lang=lang)
     assert feedback.correct is True, feedback.message
     assert feedback.message.startswith(PREDICT_VERDICT[lang][True])
-    assert "image_0.png → H" in feedback.message
+    assert "image_0.png → H (" in feedback.message and "crop_test.png" in feedback.message
 
 
 SLIPS = {  # a slip in the solution, and a word the explanation must use
@@ -347,19 +348,29 @@ SLIPS = {  # a slip in the solution, and a word the explanation must use
         {"es": "sin recortar", "en": "without first cropping"},
     ),
     "index": (
-        "return letter(int(probabilities.argmax()))",
-        "return int(probabilities.argmax())",
+        "return letter(best), float(probabilities[best])",
+        "return best",
         {"es": "la posición de la letra", "en": "the letter's position"},
     ),
     "probabilities": (
-        "return letter(int(probabilities.argmax()))",
+        "return letter(best), float(probabilities[best])",
         "return probabilities",
         {"es": "24 probabilidades", "en": "24 probabilities"},
     ),
+    "letter only": (
+        "return letter(best), float(probabilities[best])",
+        "return letter(best)",
+        {"es": "Devuelve también su probabilidad", "en": "Return its probability as well"},
+    ),
     "lower case": (
-        "return letter(int(probabilities.argmax()))",
-        "return letter(int(probabilities.argmax())).lower()",
+        "return letter(best), float(probabilities[best])",
+        "return letter(best).lower(), float(probabilities[best])",
         {"es": "Repasa los pasos", "en": "Go through the steps"},
+    ),
+    "probability of another letter": (
+        "return letter(best), float(probabilities[best])",
+        "return letter(best), float(probabilities.min())",
+        {"es": "la letra es correcta, pero", "en": "the letter is right, but"},
     ),
     "error": (
         "image.size",
@@ -392,7 +403,7 @@ def test_an_unwritten_function_is_not_answered_yet(lang, brightness_model, image
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_lesson_04b_asks_the_exercise_and_checks_it_unanswered(lang):
+def test_lesson_04b_asks_the_exercise_and_checks_it_unanswered(lang, image_files):
     cells = {
         cell.get("id"): cell
         for cell in read_notebook(find_course().notebooks / lang / LESSON_04B).cells
@@ -405,4 +416,100 @@ def test_lesson_04b_asks_the_exercise_and_checks_it_unanswered(lang):
     assert re.match(r"<details>\s*<summary>", solution) and solution.rstrip().endswith("</details>")
     for output in check.get("outputs", []):  # stored by a full run: the unanswered state
         text = output.get("data", {}).get("text/plain", "")
-        assert text == check_predict_letter(lambda path: None, None, ["x.png"], lang=lang).message
+        assert text == check_predict_letter(lambda path: None, None, image_files, lang).message
+
+
+@pytest.fixture(scope="module")
+def augmented_model(brightness_model):
+    """The brightness model behind a RandomBrightness layer, active in training mode only."""
+    import keras
+
+    dense = keras.layers.Dense(24, activation="softmax")
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(28, 28, 1)),
+            keras.layers.RandomBrightness(0.4, value_range=(0, 1), seed=1),
+            keras.layers.Flatten(),
+            dense,
+        ]
+    )
+    dense.set_weights(brightness_model.layers[-1].get_weights())
+    return model
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_calling_the_model_in_training_mode_is_caught(lang, augmented_model, image_files):
+    code = lesson_04b_solution()
+    assert student_function(augmented_model, code) and "model.predict(" in code
+    right = check_predict_letter(
+        student_function(augmented_model, code), augmented_model, image_files, lang
+    )
+    assert right.correct is True, right.message
+    old = "model.predict(pixels.reshape(1, 28, 28, 1), verbose=0)[0]"
+    slip = code.replace(old, "np.asarray(model(pixels.reshape(1, 28, 28, 1)))[0]")
+    feedback = check_predict_letter(
+        student_function(augmented_model, slip), augmented_model, image_files, lang
+    )
+    assert feedback.correct is False
+    assert {"es": "la segunda", "en": "the second"}[lang] in feedback.message
+    assert "model.predict(...)" in feedback.message
+
+
+@pytest.fixture(scope="module")
+def square_files(tmp_path_factory) -> list:
+    """Square files of one grey level each: cropping changes nothing in them."""
+    from PIL import Image
+
+    folder = tmp_path_factory.mktemp("squares")
+    paths = []
+    for number, grey in enumerate([0.2, 0.5, 0.75]):
+        path = folder / f"square_{number}.png"
+        Image.fromarray(np.full((60, 60), round(grey * 255), np.uint8)).save(path)
+        paths.append(path)
+    return paths
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_checks_own_file_catches_a_missing_crop(lang, brightness_model, square_files):
+    """On square files a missing crop changes nothing: only the check's crop_test.png tells."""
+    code = lesson_04b_solution()
+    for path in square_files:  # the slip is invisible on the files themselves
+        assert np.allclose(
+            lesson_steps(path, brightness_model), lesson_steps(path, brightness_model, crop=False)
+        )
+    right = check_predict_letter(
+        student_function(brightness_model, code), brightness_model, square_files, lang
+    )
+    assert right.correct is True and "crop_test.png" in right.message, right.message
+    slip = code.replace(
+        "square = image.crop((left, top, left + side, top + side))", "square = image"
+    )
+    feedback = check_predict_letter(
+        student_function(brightness_model, slip), brightness_model, square_files, lang
+    )
+    assert feedback.correct is False
+    assert {"es": "sin recortar", "en": "without first cropping"}[lang] in feedback.message
+    assert "crop_test.png" in feedback.message
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_an_unreadable_file_is_blamed_not_the_function(
+    lang, brightness_model, image_files, tmp_path
+):
+    empty, folder = tmp_path / "empty.jpg", tmp_path / "folder"
+    empty.write_bytes(b"")
+    folder.mkdir()
+    files = [*image_files, empty, folder]
+    function = student_function(brightness_model, lesson_04b_solution())
+    feedback = check_predict_letter(function, brightness_model, files, lang=lang)
+    assert feedback.correct is True, feedback.message
+    assert {"es": "no en tu función", "en": "not in your function"}[lang] in feedback.message
+    assert str(empty) in feedback.message and str(folder) in feedback.message
+    broken = student_function(
+        brightness_model, lesson_04b_solution().replace("image.size", "image.shape")
+    )
+    feedback = check_predict_letter(broken, brightness_model, files, lang=lang)
+    assert feedback.correct is False and "AttributeError" in feedback.message
+    assert {"es": "sí leen", "en": "do read"}[lang] in feedback.message
+    nothing = check_predict_letter(function, brightness_model, [empty], lang=lang)
+    assert nothing.correct is None and str(empty) in nothing.message

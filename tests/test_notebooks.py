@@ -204,7 +204,8 @@ def test_lessons_04a_then_04b_run_quickly_on_a_few_rows(lang: str, tmp_path: Pat
     table = cells["all-images"].outputs[0]["data"]["text/plain"]
     assert "not_a_hand.png" in table and ("primera" in table) == (lang == "es")
     check = cells["check"].outputs[0]["data"]["text/plain"]
-    assert check == check_predict_letter(lambda path: None, None, ["x.png"], lang=lang).message
+    unanswered = check_predict_letter(lambda path: None, None, [images / "not_a_hand.png"], lang)
+    assert check == unanswered.message
 
 
 # The message itself is checked in both languages by tests/test_lesson_04.py and in a kernel by
