@@ -150,14 +150,14 @@ def _gives_the_rates(schedule: Callable[[Any], Any], total: int) -> bool:
 
 CORRECT: Text = {
     "es": (
-        "Con {images} imágenes en lotes de 64, cada época tiene {per_epoch} pasos, y {epochs} "
-        "épocas suman {total}. Tu planificación empieza en 0,001 y llega a 0 justo en el paso "
-        "{total}, el último del entrenamiento."
+        "Con {images} imágenes en lotes de 64, cada época tiene {per_epoch} pasos, y todo el "
+        "entrenamiento, {epochs}{times}{per_epoch} = {total}. Tu planificación empieza en 0,001 y "
+        "llega a 0 justo en el paso {total}, el último del entrenamiento."
     ),
     "en": (
-        "With {images} images in batches of 64, each epoch has {per_epoch} steps, and {epochs} "
-        "epochs make {total}. Your schedule starts at 0.001 and reaches 0 just at step {total}, "
-        "the last of the training."
+        "With {images} images in batches of 64, each epoch has {per_epoch} steps, and the whole "
+        "training has {epochs}{times}{per_epoch} = {total}. Your schedule starts at 0.001 and reaches "
+        "0 just at step {total}, the last of the training."
     ),
 }
 LEFT_OVER: Text = {
