@@ -156,8 +156,8 @@ CORRECT: Text = {
     ),
     "en": (
         "With {images} images in batches of 64, each epoch has {per_epoch} steps, and the whole "
-        "training has {epochs}{times}{per_epoch} = {total}. Your schedule starts at 0.001 and reaches "
-        "0 just at step {total}, the last of the training."
+        "training has {epochs}{times}{per_epoch} = {total}. Your schedule starts at 0.001 and "
+        "reaches 0 just at step {total}, the last of the training."
     ),
 }
 LEFT_OVER: Text = {
