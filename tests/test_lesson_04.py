@@ -137,6 +137,8 @@ def test_04a_quotes_the_final_accuracies_where_it_names_them(lang: str):
     text = cells(lesson_path("04a_*", lang))
     assert final03 in text["title"].source
     assert final04a in text["results-discussion"].source
+    means = [quoted_figures(lesson_path(n, "en"), lang)[1] for n in ("03_*", "04a_*")]
+    assert all(mean in text["next-steps"].source for mean in means)
     assert final04a in cells(lesson_path("04b_*", lang))["title"].source
 
 
@@ -237,8 +239,8 @@ def test_04a_compares_training_accuracy_with_03s_stored_log(lang: str):
     assert (first_03, first_04a) == (1, 10)
     intro = cells(path)["train-intro"].source
     words = {
-        "es": ("en la segunda época", "durante diez épocas"),
-        "en": ("in the second epoch", "for ten epochs"),
+        "es": ("en la segunda época", "durante sus diez primeras épocas"),
+        "en": ("in the second epoch", "for its first ten epochs"),
     }
     assert all(phrase in intro for phrase in words[lang])
 
