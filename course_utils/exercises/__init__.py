@@ -5,6 +5,10 @@ Lesson 03: write the answer in its variable (``answer_1 = ...``) and run the che
 its expected value, computed from the lesson's network (``course_utils.lesson_model``), and a
 hint for each known wrong answer.
 
+Lesson 04a: write the schedule ``schedule_64`` and run
+``check_schedule(schedule_64, len(x_train), EPOCHS)`` (``cosine_schedule``), which accepts any
+schedule that gives the right rates and names the usual slips.
+
 Lesson 04b: write ``predict_letter(path)`` and run
 ``check_predict_letter(predict_letter, model, paths)`` (``predict_letter``), which compares it
 with the lesson's own steps.
