@@ -59,22 +59,36 @@ class Layer:
     activation: str | None = None
 
 
-def lesson_cnn(last_padding: str = "same") -> tuple[Layer, ...]:
-    """The lesson's network, from its input to its softmax; ``last_padding`` is the padding of
-    the last MaxPool2D (lesson 03's exercise 2 asks about "valid")."""
+def convolved_size(size: int, kernel: int = KERNEL, padding: str = "same") -> int:
+    """Height (or width) after a Conv2D of ``kernel`` x ``kernel`` with stride 1.
+
+    "same" pads the border and keeps the size; "valid" only places the kernel where it fits.
+    """
+    if padding == "same":
+        return size
+    if padding == "valid":
+        return size - kernel + 1
+    raise ValueError(f"padding must be 'same' or 'valid', not {padding!r}")
+
+
+def lesson_cnn(last_padding: str | None = None, padding: str = "same") -> tuple[Layer, ...]:
+    """The lesson's network, from its input to its softmax, with ``padding`` in every Conv2D and
+    MaxPool2D, except that ``last_padding``, when given, is the padding of the last MaxPool2D
+    (lesson 03's exercise 2 asks about "valid" there; exercise 5 builds the all-"valid" one)."""
     side, channels = IMAGE_SIDE, 1
     layers = [Layer("Input", (side, side, channels))]
     for block, filters in enumerate(FILTERS):
         parameters = conv2d_parameters(KERNEL, channels, filters)
         channels = filters
+        side = convolved_size(side, KERNEL, padding)
         layers.append(
             Layer("Conv2D", (side, side, channels), parameters, filters, KERNEL, None, "relu")
         )
         if block in DROPOUT_AFTER_CONV:
             layers.append(Layer("Dropout", (side, side, channels), rate=DROPOUT_AFTER_CONV[block]))
         layers.append(Layer("BatchNormalization", (side, side, channels), 4 * channels))
-        padding = last_padding if block == len(FILTERS) - 1 else "same"
-        side = pooled_size(side, POOL, padding)
+        last = block == len(FILTERS) - 1
+        side = pooled_size(side, POOL, last_padding if last and last_padding else padding)
         layers.append(Layer("MaxPool2D", (side, side, channels), window=POOL))
     flattened = side * side * channels
     layers += [

@@ -274,7 +274,10 @@ def show_feature_maps(
     figure.suptitle(
         pick(
             lang,
-            es=f"Los primeros {channels} mapas de rasgos tras cada capa Conv2D y MaxPool2D",
+            es=(
+                f"Los primeros {channels} mapas de características tras cada capa Conv2D y "
+                "MaxPool2D"
+            ),
             en=f"The first {channels} feature maps after each Conv2D and MaxPool2D layer",
         )
     )

@@ -1,4 +1,5 @@
-"""The explanatory diagrams: four legible, reproducible PNG files, shown large enough to read."""
+"""The explanatory diagrams: legible, reproducible PNG files, shown large enough to read, and
+written in each language where they hold a decimal number."""
 
 from __future__ import annotations
 
@@ -11,11 +12,26 @@ import matplotlib.text
 import numpy as np
 import pytest
 
+from course_utils import lesson_model
 from course_utils.layout import LANGUAGES, find_course
-from course_utils.tools.diagrams import CNN_LAYERS, DIAGRAMS, DPI, draw_diagrams, dropout_rate
+from course_utils.tools.diagrams import (
+    DIAGRAMS,
+    DPI,
+    cnn_layers,
+    draw_diagrams,
+    dropout_network,
+    dropout_rate,
+)
 from course_utils.tools.notebook_io import read_notebook
 
-NAMES = ["cnn.png", "conv2d.png", "maxpool2d.png", "dropout.png"]
+NAMES = [
+    "cnn.es.png",
+    "cnn.en.png",
+    "conv2d.png",
+    "maxpool2d.png",
+    "dropout.es.png",
+    "dropout.en.png",
+]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 COURSE = find_course(Path(__file__).parent)
 # The height of a capital letter in DejaVu Sans, matplotlib's default font, as a share of the
@@ -41,7 +57,7 @@ def chunk_types(data: bytes) -> list[bytes]:
     return types
 
 
-def test_the_four_figures_are_written_and_nothing_else(drawn: tuple[Path, list[Path]]) -> None:
+def test_the_figures_are_written_and_nothing_else(drawn: tuple[Path, list[Path]]) -> None:
     out_dir, written = drawn
     assert list(DIAGRAMS) == NAMES
     assert written == [out_dir / name for name in NAMES]
@@ -62,10 +78,12 @@ def test_each_file_is_a_valid_png(drawn: tuple[Path, list[Path]], name: str) -> 
 @pytest.mark.parametrize(
     ("name", "min_width", "portrait"),
     [
-        ("cnn.png", 300, True),
+        ("cnn.es.png", 300, True),
+        ("cnn.en.png", 300, True),
         ("conv2d.png", 600, False),
         ("maxpool2d.png", 450, False),
-        ("dropout.png", 600, False),
+        ("dropout.es.png", 600, False),
+        ("dropout.en.png", 600, False),
     ],
 )
 def test_each_figure_has_its_shape_and_a_white_background(
@@ -99,17 +117,33 @@ def test_drawing_again_gives_the_same_bytes_whatever_the_callers_style(
 
 
 def test_drawing_replaces_existing_files(tmp_path: Path) -> None:
-    (tmp_path / "cnn.png").write_bytes(b"stale")
+    (tmp_path / "cnn.en.png").write_bytes(b"stale")
     draw_diagrams(tmp_path)
-    assert (tmp_path / "cnn.png").read_bytes().startswith(PNG_SIGNATURE)
+    assert (tmp_path / "cnn.en.png").read_bytes().startswith(PNG_SIGNATURE)
     assert sorted(path.name for path in tmp_path.iterdir()) == sorted(NAMES)
 
 
-def test_the_dropout_diagram_drops_a_rate_the_model_uses() -> None:
+def test_the_dropout_diagram_is_the_dense_part_of_the_model() -> None:
+    """One hidden layer, like the model's single Dense(512), crossed out at the rate of the
+    Dropout that follows it."""
     lesson = read_notebook(COURSE.notebooks / "en" / "03_asl_cnn.ipynb")
     model = next(cell.source for cell in lesson.cells if cell.get("id") == "model")
-    rates = {float(rate) for rate in re.findall(r"Dropout\(([0-9.]+)\)", model)}
-    assert dropout_rate() in rates
+    dense_part = model[model.index("Flatten()") :]
+    hidden = re.findall(r"Dense\(units=(\d+), activation=\"relu\"\)", dense_part)
+    rates = [float(rate) for rate in re.findall(r"Dropout\(([0-9.]+)\)", dense_part)]
+    assert len(dropout_network()) - 2 == len(hidden) == 1
+    assert rates == [lesson_model.DENSE_DROPOUT] == [dropout_rate()]
+
+
+@pytest.mark.parametrize(("lang", "written"), [("es", "Dropout 0,3"), ("en", "Dropout 0.3")])
+def test_rates_are_written_as_each_language_writes_decimals(lang: str, written: str) -> None:
+    for name in (f"dropout.{lang}.png", f"cnn.{lang}.png"):
+        with matplotlib.style.context("default"):
+            figure = DIAGRAMS[name]()
+        texts = [text.get_text() for text in figure.findobj(matplotlib.text.Text)]
+        assert written in texts, (name, texts)
+        other = "." if lang == "es" else ","
+        assert not any(re.search(rf"\d{re.escape(other)}\d", text) for text in texts), texts
 
 
 def test_the_network_diagram_is_the_model_the_lesson_builds() -> None:
@@ -123,14 +157,15 @@ def test_the_network_diagram_is_the_model_the_lesson_builds() -> None:
     }
     exec(next(c.source for c in lesson.cells if c.get("id") == "model"), namespace)
     model = namespace["model"]
-    drawn = [(kind, shape) for kind, _, shape in CNN_LAYERS]
+    layers = cnn_layers("en")
+    drawn = [(kind, shape) for kind, _, shape in layers]
     built = [("Input", str(tuple(model.input_shape[1:])))]
     for layer in model.layers:
         shape = tuple(layer.output.shape[1:])
         kind = {"MaxPooling2D": "MaxPool2D"}.get(type(layer).__name__, type(layer).__name__)
         built.append((kind, str(shape) if len(shape) > 1 else f"({shape[0]})"))
     assert drawn == built
-    for (kind, label, _), layer in zip(CNN_LAYERS[1:], model.layers, strict=True):
+    for (kind, label, _), layer in zip(layers[1:], model.layers, strict=True):
         config = layer.get_config()
         for key in ("filters", "units", "rate"):
             if key in config:
@@ -184,3 +219,13 @@ def test_the_committed_diagrams_are_the_drawn_ones(drawn: tuple[Path, list[Path]
         assert committed.read_bytes() == path.read_bytes(), (
             f"img/{path.name} is out of date: run python -m course_utils diagrams"
         )
+
+
+def test_each_lesson_shows_the_diagrams_of_its_own_language() -> None:
+    shown = shown_widths()
+    for lang, name, _ in shown:
+        suffixes = Path(name).suffixes
+        assert len(suffixes) == 1 or suffixes[0] == f".{lang}", f"{lang} shows {name}"
+    assert {("es", "dropout.es.png"), ("en", "dropout.en.png")} <= {
+        (lang, name) for lang, name, _ in shown
+    }

@@ -1,15 +1,17 @@
 """The lessons' diagrams in img/, drawn with matplotlib.
 
 The diagrams hold no Spanish or English words, only numbers, symbols, tensor shapes and Keras
-layer names, so the same PNG files serve both notebooks. They are drawn on the Agg canvas
-without pyplot, and ``draw_diagrams`` writes byte-identical files every time it runs with the
-same matplotlib version and fonts.
+layer names. Those with a decimal number (the dropout rates) are drawn once per language,
+``name.es.png`` with a decimal comma and ``name.en.png`` with a decimal point; the others serve
+both notebooks. They are drawn on the Agg canvas without pyplot, and ``draw_diagrams`` writes
+byte-identical files every time it runs with the same matplotlib version and fonts.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import matplotlib.style
@@ -19,7 +21,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch, Rectangle
 
-from course_utils.i18n import TIMES
+from course_utils.i18n import TIMES, format_number
+from course_utils.layout import LANGUAGES
 from course_utils.lesson_model import LESSON_CNN, Layer
 from course_utils.tools.files import write_atomically
 
@@ -47,23 +50,32 @@ def _square(side: int) -> str:
     return f"{side}{TIMES}{side}"
 
 
-def _label(layer: Layer) -> str:
+def _rate(rate: float, lang: str) -> str:
+    """A dropout rate as ``lang`` writes it: 0,3 in Spanish, 0.3 in English."""
+    return format_number(rate, 1, lang)
+
+
+def _label(layer: Layer, lang: str) -> str:
     """What the diagram writes in a layer's box: its kind and what sets it apart."""
     if layer.kind == "Conv2D":
         return f"Conv2D {layer.size}, {_square(layer.window)}, {layer.activation}"
     if layer.kind == "MaxPool2D":
         return f"MaxPool2D {_square(layer.window)}"
     if layer.kind == "Dropout":
-        return f"Dropout {layer.rate}"
+        return f"Dropout {_rate(layer.rate, lang)}"
     if layer.kind == "Dense":
         return f"Dense {layer.size}, {layer.activation}"
     return layer.kind
 
 
-# The lesson's model (course_utils.lesson_model), top to bottom: kind, label, output shape.
-CNN_LAYERS = tuple(
-    (layer.kind, _label(layer), f"({', '.join(map(str, layer.shape))})") for layer in LESSON_CNN
-)
+def cnn_layers(lang: str) -> tuple[tuple[str, str, str], ...]:
+    """The lesson's model (course_utils.lesson_model), top to bottom, as the network diagram in
+    ``lang`` writes it: kind, label, output shape."""
+    return tuple(
+        (layer.kind, _label(layer, lang), f"({', '.join(map(str, layer.shape))})")
+        for layer in LESSON_CNN
+    )
+
 
 _CONV_INPUT = np.array(
     [
@@ -89,11 +101,12 @@ _POOL_INPUT = np.array(
 _POOL_COLOURS = ("#a6cee3", "#fdcf8f", "#b2dfa5", "#f6b8d1")
 _POOL_STRONG = ("#4a90c2", "#e8902a", "#4fa845", "#d9579a")
 
-_NETWORK = (4, 5, 5, 3)  # neurons per layer
-# Hidden layer -> indices of the dropped neurons: 3 of the 10 hidden neurons, the rate of the
-# model's last Dropout layer (0.3).
-_DROPPED_NEURONS = {1: (1, 3), 2: (2,)}
-_NEURON_DX, _NEURON_DY, _NEURON_RADIUS = 1.25, 0.8, 0.24
+# Neurons per layer of the dense part, drawn small: the Flatten values, the single hidden Dense
+# layer that the model's last Dropout follows, and the output layer.
+_NETWORK = (5, 10, 4)
+# Hidden layer -> indices of the dropped neurons: 3 of the 10, the rate of that Dropout (0.3).
+_DROPPED_NEURONS = {1: (1, 4, 8)}
+_NEURON_DX, _NEURON_DY, _NEURON_RADIUS = 1.9, 0.52, 0.2
 
 
 def _new_figure(width: float, height: float) -> tuple[Figure, Axes]:
@@ -111,13 +124,14 @@ def _arrow(axes: Axes, start: tuple[float, float], end: tuple[float, float]) -> 
     )
 
 
-def draw_cnn() -> Figure:
+def draw_cnn(lang: str) -> Figure:
     """The lesson's model as a vertical stack of layers with their output shapes."""
     slot, box_height, width = 0.62, 0.48, 2.45
-    figure, axes = _new_figure(width, slot * len(CNN_LAYERS))
+    layers = cnn_layers(lang)
+    figure, axes = _new_figure(width, slot * len(layers))
     axes.set_xlim(0, width)
-    axes.set_ylim(slot * len(CNN_LAYERS), 0)
-    for index, (kind, label, shape) in enumerate(CNN_LAYERS):
+    axes.set_ylim(slot * len(layers), 0)
+    for index, (kind, label, shape) in enumerate(layers):
         top = index * slot + (slot - box_height) / 2
         axes.add_patch(
             FancyBboxPatch(
@@ -293,36 +307,41 @@ def _network(axes: Axes, left: float, dropped: dict[int, tuple[int, ...]]) -> No
                 )
 
 
+def dropout_network() -> tuple[int, ...]:
+    """Neurons per layer of the dropout diagram's network."""
+    return _NETWORK
+
+
 def dropout_rate() -> float:
     """The share of the hidden neurons that the dropout diagram crosses out."""
     hidden = sum(_NETWORK[1:-1])
     return sum(len(dropped) for dropped in _DROPPED_NEURONS.values()) / hidden
 
 
-def draw_dropout() -> Figure:
+def draw_dropout(lang: str) -> Figure:
     """The same dense network complete (left) and with dropped hidden neurons (right)."""
     span = (len(_NETWORK) - 1) * _NEURON_DX  # width of one network
     gap = 3.1  # between the two networks, for the arrow
     half_height = (max(_NETWORK) - 1) * _NEURON_DY / 2 + 0.4
 
-    figure, axes = _new_figure(6.0, 2.3)
+    figure, axes = _new_figure(6.0, 6.0 * 2 * half_height / (2 * span + gap + 0.8))
     axes.set_xlim(-0.4, 2 * span + gap + 0.4)
     axes.set_ylim(-half_height, half_height)
     axes.set_aspect("equal")
     _network(axes, 0, {})
     _network(axes, span + gap, _DROPPED_NEURONS)
     middle = span + gap / 2
-    rate = dropout_rate()
-    axes.text(middle, 0.25, f"Dropout {rate:g}", ha="center", va="bottom", fontsize=13)
+    label = f"Dropout {_rate(dropout_rate(), lang)}"
+    axes.text(middle, 0.25, label, ha="center", va="bottom", fontsize=13)
     _arrow(axes, (middle - 0.75, 0), (middle + 0.75, 0))
     return figure
 
 
 DIAGRAMS: dict[str, Callable[[], Figure]] = {
-    "cnn.png": draw_cnn,
+    **{f"cnn.{lang}.png": partial(draw_cnn, lang) for lang in LANGUAGES},
     "conv2d.png": draw_conv2d,
     "maxpool2d.png": draw_maxpool2d,
-    "dropout.png": draw_dropout,
+    **{f"dropout.{lang}.png": partial(draw_dropout, lang) for lang in LANGUAGES},
 }
 
 
