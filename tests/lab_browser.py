@@ -59,7 +59,10 @@ BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome
 
 # What the lessons' helpers print, per language: device_report() and training_summary() from
 # course_utils.records, and the DatasetNotFoundError of locate_dataset() from course_utils.data.
-DEVICE_REPORT = {"es": r"Entrenamiento en (?:una CPU|la GPU)\b", "en": r"Training on the (?:CPU|GPU)\b"}
+DEVICE_REPORT = {
+    "es": r"Entrenamiento en (?:una CPU|la GPU)\b",
+    "en": r"Training on the (?:CPU|GPU)\b",
+}
 TRAINING_SUMMARY = {"es": r"Tras (\d+) épocas?\b", "en": r"After (\d+) epochs?\b"}
 MISSING_DATA = {
     "es": ("No encuentro", "Prepara los datos", "python -m course_utils fetch-data"),
