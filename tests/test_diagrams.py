@@ -1,4 +1,4 @@
-"""The explanatory diagrams: four legible, reproducible PNG files, shown large enough to read."""
+"""The explanatory diagrams: five legible, reproducible PNG files, shown large enough to read."""
 
 from __future__ import annotations
 
@@ -12,10 +12,17 @@ import numpy as np
 import pytest
 
 from course_utils.layout import LANGUAGES, find_course
-from course_utils.tools.diagrams import CNN_LAYERS, DIAGRAMS, DPI, draw_diagrams, dropout_rate
+from course_utils.tools.diagrams import (
+    CNN_LAYERS,
+    DENSE_LAYERS,
+    DIAGRAMS,
+    DPI,
+    draw_diagrams,
+    dropout_rate,
+)
 from course_utils.tools.notebook_io import read_notebook
 
-NAMES = ["cnn.png", "conv2d.png", "maxpool2d.png", "dropout.png"]
+NAMES = ["dense.png", "cnn.png", "conv2d.png", "maxpool2d.png", "dropout.png"]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 COURSE = find_course(Path(__file__).parent)
 # The height of a capital letter in DejaVu Sans, matplotlib's default font, as a share of the
@@ -41,7 +48,7 @@ def chunk_types(data: bytes) -> list[bytes]:
     return types
 
 
-def test_the_four_figures_are_written_and_nothing_else(drawn: tuple[Path, list[Path]]) -> None:
+def test_the_five_figures_are_written_and_nothing_else(drawn: tuple[Path, list[Path]]) -> None:
     out_dir, written = drawn
     assert list(DIAGRAMS) == NAMES
     assert written == [out_dir / name for name in NAMES]
@@ -62,6 +69,7 @@ def test_each_file_is_a_valid_png(drawn: tuple[Path, list[Path]], name: str) -> 
 @pytest.mark.parametrize(
     ("name", "min_width", "portrait"),
     [
+        ("dense.png", 300, None),
         ("cnn.png", 300, True),
         ("conv2d.png", 600, False),
         ("maxpool2d.png", 450, False),
@@ -69,14 +77,14 @@ def test_each_file_is_a_valid_png(drawn: tuple[Path, list[Path]], name: str) -> 
     ],
 )
 def test_each_figure_has_its_shape_and_a_white_background(
-    drawn: tuple[Path, list[Path]], name: str, min_width: int, portrait: bool
+    drawn: tuple[Path, list[Path]], name: str, min_width: int, portrait: bool | None
 ) -> None:
     pixels = matplotlib.image.imread(drawn[0] / name)
     height, width = pixels.shape[:2]
     assert width >= min_width
     if portrait:
         assert height > 2.5 * width
-    else:
+    elif portrait is False:
         assert width > 1.3 * height
     corners = pixels[[0, 0, -1, -1], [0, -1, 0, -1], :3]
     np.testing.assert_array_equal(corners, 1.0)
@@ -137,6 +145,21 @@ def test_the_network_diagram_is_the_model_the_lesson_builds() -> None:
                 assert f"{kind} {config[key]}" in label
         if "activation" in config and config["activation"] != "linear":
             assert label.endswith(config["activation"])
+
+
+def test_the_dense_diagram_is_the_model_lesson_02_builds() -> None:
+    import keras
+    from keras.layers import Dense
+
+    lesson = read_notebook(COURSE.lessons("02_*")[0].path("en"))
+    namespace = {"keras": keras, "num_classes": 24, "Dense": Dense}
+    exec(next(c.source for c in lesson.cells if c.get("id") == "model"), namespace)
+    model = namespace["model"]
+    built = [("Input", f"({model.input_shape[1]})")]
+    built += [("Dense", f"({layer.units})") for layer in model.layers]
+    assert [(kind, shape) for kind, _, shape in DENSE_LAYERS] == built
+    for (_, label, _), layer in zip(DENSE_LAYERS[1:], model.layers, strict=True):
+        assert label == f"Dense {layer.units}, {layer.get_config()['activation']}"
 
 
 def shown_widths() -> list[tuple[str, str, int]]:

@@ -19,6 +19,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch, Rectangle
 
+from course_utils.dense_model import DENSE_NETWORK
 from course_utils.i18n import TIMES
 from course_utils.lesson_model import LESSON_CNN, Layer
 from course_utils.tools.files import write_atomically
@@ -60,10 +61,16 @@ def _label(layer: Layer) -> str:
     return layer.kind
 
 
-# The lesson's model (course_utils.lesson_model), top to bottom: kind, label, output shape.
-CNN_LAYERS = tuple(
-    (layer.kind, _label(layer), f"({', '.join(map(str, layer.shape))})") for layer in LESSON_CNN
-)
+def _stack(layers: tuple[Layer, ...]) -> tuple[tuple[str, str, str], ...]:
+    """A network, top to bottom, as the diagram writes it: kind, label, output shape."""
+    return tuple(
+        (layer.kind, _label(layer), f"({', '.join(map(str, layer.shape))})") for layer in layers
+    )
+
+
+# Lesson 03's model (course_utils.lesson_model) and lesson 02's (course_utils.dense_model).
+CNN_LAYERS = _stack(LESSON_CNN)
+DENSE_LAYERS = _stack(DENSE_NETWORK)
 
 _CONV_INPUT = np.array(
     [
@@ -112,12 +119,22 @@ def _arrow(axes: Axes, start: tuple[float, float], end: tuple[float, float]) -> 
 
 
 def draw_cnn() -> Figure:
-    """The lesson's model as a vertical stack of layers with their output shapes."""
+    """Lesson 03's model as a vertical stack of layers with their output shapes."""
+    return _draw_stack(CNN_LAYERS)
+
+
+def draw_dense() -> Figure:
+    """Lesson 02's dense network, drawn the same way."""
+    return _draw_stack(DENSE_LAYERS)
+
+
+def _draw_stack(layers: tuple[tuple[str, str, str], ...]) -> Figure:
+    """A vertical stack of layers with their output shapes, joined by arrows."""
     slot, box_height, width = 0.62, 0.48, 2.45
-    figure, axes = _new_figure(width, slot * len(CNN_LAYERS))
+    figure, axes = _new_figure(width, slot * len(layers))
     axes.set_xlim(0, width)
-    axes.set_ylim(slot * len(CNN_LAYERS), 0)
-    for index, (kind, label, shape) in enumerate(CNN_LAYERS):
+    axes.set_ylim(slot * len(layers), 0)
+    for index, (kind, label, shape) in enumerate(layers):
         top = index * slot + (slot - box_height) / 2
         axes.add_patch(
             FancyBboxPatch(
@@ -319,6 +336,7 @@ def draw_dropout() -> Figure:
 
 
 DIAGRAMS: dict[str, Callable[[], Figure]] = {
+    "dense.png": draw_dense,
     "cnn.png": draw_cnn,
     "conv2d.png": draw_conv2d,
     "maxpool2d.png": draw_maxpool2d,
