@@ -15,6 +15,7 @@ import pytest
 from course_utils import lesson_model
 from course_utils.layout import LANGUAGES, find_course
 from course_utils.tools.diagrams import (
+    DENSE_LAYERS,
     DIAGRAMS,
     DPI,
     cnn_layers,
@@ -25,6 +26,7 @@ from course_utils.tools.diagrams import (
 from course_utils.tools.notebook_io import read_notebook
 
 NAMES = [
+    "dense.png",
     "cnn.es.png",
     "cnn.en.png",
     "conv2d.png",
@@ -78,6 +80,7 @@ def test_each_file_is_a_valid_png(drawn: tuple[Path, list[Path]], name: str) -> 
 @pytest.mark.parametrize(
     ("name", "min_width", "portrait"),
     [
+        ("dense.png", 300, None),
         ("cnn.es.png", 300, True),
         ("cnn.en.png", 300, True),
         ("conv2d.png", 600, False),
@@ -87,14 +90,14 @@ def test_each_file_is_a_valid_png(drawn: tuple[Path, list[Path]], name: str) -> 
     ],
 )
 def test_each_figure_has_its_shape_and_a_white_background(
-    drawn: tuple[Path, list[Path]], name: str, min_width: int, portrait: bool
+    drawn: tuple[Path, list[Path]], name: str, min_width: int, portrait: bool | None
 ) -> None:
     pixels = matplotlib.image.imread(drawn[0] / name)
     height, width = pixels.shape[:2]
     assert width >= min_width
     if portrait:
         assert height > 2.5 * width
-    else:
+    elif portrait is False:
         assert width > 1.3 * height
     corners = pixels[[0, 0, -1, -1], [0, -1, 0, -1], :3]
     np.testing.assert_array_equal(corners, 1.0)
@@ -172,6 +175,21 @@ def test_the_network_diagram_is_the_model_the_lesson_builds() -> None:
                 assert f"{kind} {config[key]}" in label
         if "activation" in config and config["activation"] != "linear":
             assert label.endswith(config["activation"])
+
+
+def test_the_dense_diagram_is_the_model_lesson_02_builds() -> None:
+    import keras
+    from keras.layers import Dense
+
+    lesson = read_notebook(COURSE.lessons("02_*")[0].path("en"))
+    namespace = {"keras": keras, "num_classes": 24, "Dense": Dense}
+    exec(next(c.source for c in lesson.cells if c.get("id") == "model"), namespace)
+    model = namespace["model"]
+    built = [("Input", f"({model.input_shape[1]})")]
+    built += [("Dense", f"({layer.units})") for layer in model.layers]
+    assert [(kind, shape) for kind, _, shape in DENSE_LAYERS] == built
+    for (_, label, _), layer in zip(DENSE_LAYERS[1:], model.layers, strict=True):
+        assert label == f"Dense {layer.units}, {layer.get_config()['activation']}"
 
 
 def shown_widths() -> list[tuple[str, str, int]]:

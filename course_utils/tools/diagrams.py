@@ -21,6 +21,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch, Rectangle
 
+from course_utils.dense_model import DENSE_NETWORK
 from course_utils.i18n import TIMES, format_number
 from course_utils.layout import LANGUAGES
 from course_utils.lesson_model import LESSON_CNN, Layer
@@ -68,14 +69,22 @@ def _label(layer: Layer, lang: str) -> str:
     return layer.kind
 
 
-def cnn_layers(lang: str) -> tuple[tuple[str, str, str], ...]:
-    """The lesson's model (course_utils.lesson_model), top to bottom, as the network diagram in
-    ``lang`` writes it: kind, label, output shape."""
+def _stack(layers: tuple[Layer, ...], lang: str) -> tuple[tuple[str, str, str], ...]:
+    """A network, top to bottom, as the diagram in ``lang`` writes it: kind, label, output shape."""
     return tuple(
         (layer.kind, _label(layer, lang), f"({', '.join(map(str, layer.shape))})")
-        for layer in LESSON_CNN
+        for layer in layers
     )
 
+
+def cnn_layers(lang: str) -> tuple[tuple[str, str, str], ...]:
+    """Lesson 03's model (course_utils.lesson_model) as the diagram in ``lang`` writes it."""
+    return _stack(LESSON_CNN, lang)
+
+
+# Lesson 02's network (course_utils.dense_model): no decimals in its labels, so one figure serves
+# both languages.
+DENSE_LAYERS = _stack(DENSE_NETWORK, "en")
 
 _CONV_INPUT = np.array(
     [
@@ -125,9 +134,18 @@ def _arrow(axes: Axes, start: tuple[float, float], end: tuple[float, float]) -> 
 
 
 def draw_cnn(lang: str) -> Figure:
-    """The lesson's model as a vertical stack of layers with their output shapes."""
+    """Lesson 03's model as a vertical stack of layers with their output shapes."""
+    return _draw_stack(cnn_layers(lang))
+
+
+def draw_dense() -> Figure:
+    """Lesson 02's dense network, drawn the same way."""
+    return _draw_stack(DENSE_LAYERS)
+
+
+def _draw_stack(layers: tuple[tuple[str, str, str], ...]) -> Figure:
+    """A vertical stack of layers with their output shapes, joined by arrows."""
     slot, box_height, width = 0.62, 0.48, 2.45
-    layers = cnn_layers(lang)
     figure, axes = _new_figure(width, slot * len(layers))
     axes.set_xlim(0, width)
     axes.set_ylim(slot * len(layers), 0)
@@ -338,6 +356,7 @@ def draw_dropout(lang: str) -> Figure:
 
 
 DIAGRAMS: dict[str, Callable[[], Figure]] = {
+    "dense.png": draw_dense,
     **{f"cnn.{lang}.png": partial(draw_cnn, lang) for lang in LANGUAGES},
     "conv2d.png": draw_conv2d,
     "maxpool2d.png": draw_maxpool2d,
