@@ -418,13 +418,12 @@ def test_exercise_1_explains_the_usual_mistakes(lang: str):
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_lesson_03_quotes_lesson_02s_stored_run(lang: str):
-    """Once lesson 03 refers to lesson 02 (its "Before you start" box links it), the figures it
-    quotes come from lesson 02's stored run: the final accuracies in the box, the parameters
+    """Lesson 03's "Before you start" box links lesson 02, and the figures it quotes come from
+    lesson 02's stored run: the final accuracies in the box, the parameters
     and the final validation accuracy in exercise 4's solution."""
     [lesson03] = COURSE.lessons("03_*")
     text = {cell.get("id"): cell.source for cell in read_notebook(lesson03.path(lang)).cells}
-    if "02_asl_dense.ipynb" not in text["before-you-start"]:
-        pytest.skip("lesson 03 does not refer to lesson 02's result yet")
+    assert "02_asl_dense.ipynb" in text["before-you-start"], "lesson 03's box must link lesson 02"
     log = stored_log(lang)
     final = [percent(log["accuracy"][-1], lang), percent(log["val_accuracy"][-1], lang)]
     missing = [figure for figure in final if figure not in text["before-you-start"]]
