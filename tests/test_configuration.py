@@ -212,8 +212,8 @@ def test_every_python_version_named_is_one_pyproject_declares():
         assert re.findall(r"3\.\d+", phrase) == versions, phrase
 
 
-class _NbvalGroups:
-    """A pytest plugin that records each notebook item's xdist group, in collection order."""
+class _XdistGroups:
+    """A pytest plugin that records each grouped item's xdist group, in collection order."""
 
     def __init__(self) -> None:
         self.groups: list[tuple[str, str]] = []
@@ -221,12 +221,12 @@ class _NbvalGroups:
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         for item in session.items:
             if marker := item.get_closest_marker("xdist_group"):
-                self.groups.append((item.path.relative_to(COURSE_ROOT).as_posix(), marker.args[0]))
+                self.groups.append((item.nodeid, marker.args[0]))
 
 
 def test_each_lessons_notebooks_run_in_one_worker_in_order():
     """With --dist loadgroup, 04b follows the 04a that saves its model, in the same worker."""
-    recorder = _NbvalGroups()
+    recorder = _XdistGroups()
     args = [
         "--collect-only",
         "-q",
@@ -238,7 +238,7 @@ def test_each_lessons_notebooks_run_in_one_worker_in_order():
     ]
     assert pytest.main(args, plugins=[recorder]) == pytest.ExitCode.OK
     notebooks = sorted(COURSE_ROOT.glob("notebooks/*/*.ipynb"))
-    group_of = dict(recorder.groups)
+    group_of = {nodeid.split("::")[0]: group for nodeid, group in recorder.groups}
     assert sorted(group_of) == [n.relative_to(COURSE_ROOT).as_posix() for n in notebooks]
     for lang in ("es", "en"):
         assert (
@@ -249,9 +249,23 @@ def test_each_lessons_notebooks_run_in_one_worker_in_order():
     assert (
         group_of["notebooks/en/03_asl_cnn.ipynb"] != group_of["notebooks/en/04a_augmentation.ipynb"]
     )
-    order = list(dict.fromkeys(path for path, _ in recorder.groups))
+    order = list(dict.fromkeys(nodeid.split("::")[0] for nodeid, _ in recorder.groups))
     for lang in ("es", "en"):
         saves, loads = (
             f"notebooks/{lang}/{name}.ipynb" for name in ("04a_augmentation", "04b_new_images")
         )
         assert order.index(saves) < order.index(loads)
+
+
+def test_each_languages_browser_runs_share_one_worker_in_lesson_order():
+    """The browser runs of one language share a MODEL_DIR: 04b needs 04a's model before it."""
+    recorder = _XdistGroups()
+    browser = str(COURSE_ROOT / "tests" / "test_browser.py")
+    args = ["--collect-only", "-q", "-n", "0", "-p", "no:cacheprovider", browser, "-k", "runs_in"]
+    assert pytest.main(args, plugins=[recorder]) == pytest.ExitCode.OK
+    for lang in ("es", "en"):
+        runs = [nodeid for nodeid, group in recorder.groups if group == f"browser-{lang}"]
+        lessons = [re.search(r"\[(\w+)-(es|en)\]", nodeid)[1] for nodeid in runs]
+        assert "04a_augmentation" in lessons and "04b_new_images" in lessons
+        assert lessons.index("04a_augmentation") < lessons.index("04b_new_images")
+        assert all(nodeid.endswith(f"-{lang}]") for nodeid in runs)
