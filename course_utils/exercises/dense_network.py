@@ -12,7 +12,6 @@ a Dropout layer after each hidden layer; the check reads the model's layers.
 from __future__ import annotations
 
 from itertools import pairwise
-from numbers import Integral
 from typing import Any
 
 from course_utils.data import NUM_CLASSES
@@ -23,7 +22,7 @@ from course_utils.dense_model import (
     dense_network,
     network_parameters,
 )
-from course_utils.exercises.feedback import NOT_YET, RIGHT, Feedback, Text, say
+from course_utils.exercises.feedback import NOT_YET, RIGHT, Feedback, Text, exercise_number, say
 from course_utils.exercises.numeric import NumericExercise, read_whole_number
 from course_utils.i18n import format_percent, pick
 
@@ -359,15 +358,7 @@ def check_dense_exercise(
 ) -> Feedback:
     """Check ``answer`` to lesson 02's exercise ``number`` (exercise 2 also needs the training's
     ``history``) and say, in the notebook's language, whether it is right and why."""
-    if isinstance(number, bool) or not isinstance(number, Integral) or number not in NUMBERS:
-        raise ValueError(
-            pick(
-                lang,
-                es=f"Los ejercicios van del 1 al {len(NUMBERS)}; {number!r} no es uno de ellos.",
-                en=f"There are exercises 1 to {len(NUMBERS)}, not {number!r}.",
-            )
-        )
-    number = int(number)
+    number = exercise_number(number, len(NUMBERS), lang)
     heading = pick(lang, es=f"Ejercicio {number}: ", en=f"Exercise {number}: ")
     variable = "exercise_model" if number == 3 else f"answer_{number}"
     if answer is None:

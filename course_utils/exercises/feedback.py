@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from numbers import Real
+from numbers import Integral, Real
 from typing import Any
 
 from course_utils.i18n import TIMES, format_number, pick
@@ -41,3 +41,17 @@ def _written(value: Any, lang: str | None) -> Any:
     if isinstance(value, bool) or not isinstance(value, Real):
         return value
     return format_number(value, 0 if float(value).is_integer() else 2, lang)
+
+
+def exercise_number(number: Any, count: int, lang: str | None) -> int:
+    """``number`` as an int if it names one of exercises 1 to ``count``; otherwise a ValueError
+    in the notebook's language (``True`` and ``1.0`` are not exercise numbers)."""
+    if isinstance(number, bool) or not isinstance(number, Integral) or not 1 <= number <= count:
+        raise ValueError(
+            pick(
+                lang,
+                es=f"Los ejercicios van del 1 al {count}; {number!r} no es uno de ellos.",
+                en=f"There are exercises 1 to {count}, not {number!r}.",
+            )
+        )
+    return int(number)

@@ -11,13 +11,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from numbers import Integral, Real
+from numbers import Real
 from typing import Any
 
 import numpy as np
 
 from course_utils.data import NUM_CLASSES
-from course_utils.exercises.feedback import NOT_YET, RIGHT, Feedback, Text, say
+from course_utils.exercises.feedback import NOT_YET, RIGHT, Feedback, Text, exercise_number, say
 from course_utils.i18n import pick
 from course_utils.lesson_model import (
     CNN_PARAMETERS,
@@ -385,15 +385,7 @@ EXERCISES: dict[int, NumericExercise] = {
 def check_exercise(number: int, answer: Any, lang: str | None = None) -> Feedback:
     """Check ``answer`` to lesson 03's exercise ``number`` and say, in the notebook's language,
     whether it is right and why."""
-    if isinstance(number, bool) or not isinstance(number, Integral) or number not in EXERCISES:
-        raise ValueError(
-            pick(
-                lang,
-                es=f"Los ejercicios van del 1 al {len(EXERCISES)}; {number!r} no es uno de ellos.",
-                en=f"There are exercises 1 to {len(EXERCISES)}, not {number!r}.",
-            )
-        )
-    number = int(number)
+    number = exercise_number(number, len(EXERCISES), lang)
     heading = pick(lang, es=f"Ejercicio {number}: ", en=f"Exercise {number}: ")
     if answer is None:
         return Feedback(number, None, heading + say(UNANSWERED, lang, number=str(number)))
