@@ -1,5 +1,6 @@
 """Lesson 04b on real files: phone photos read upright, 16-bit images scaled, bad files named in
-the lesson's language while the others keep their rows, and a damaged saved model."""
+the lesson's language while the others keep their rows, and a damaged saved model; and the
+figures its text quotes from its stored outputs."""
 
 from __future__ import annotations
 
@@ -236,3 +237,129 @@ def test_the_damaged_model_shows_only_its_message_in_a_kernel(lang, tmp_path: Pa
     text = "\n".join(ANSI.sub("", line) for line in error.traceback)
     assert text.startswith({"es": "El modelo guardado", "en": "The saved model"}[lang]), text
     assert "Traceback" not in text and "File not found" not in text
+
+
+# --------------------------------------------------------------------------- the quoted figures
+
+
+def stored_outputs(lang: str) -> dict[str, str]:
+    """What each code cell of 04b printed or returned, as text."""
+    notebook = read_notebook(find_course().notebooks / lang / "04b_new_images.ipynb")
+    return {
+        cell.get("id"): "".join(
+            o.get("text", "") or o.get("data", {}).get("text/plain", "") for o in cell.outputs
+        )
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+    }
+
+
+PERCENT = r"\d+[.,]\d+\u00a0?%"
+THRESHOLD_ROW = re.compile(
+    rf"^\d+\s+([\d.,]+)\s+(\d+) \(({PERCENT})\)\s+({PERCENT}|-)\s+(\d+)\s*$", re.M
+)
+TOP3_ROW = re.compile(rf"^\d+\s+(\S+)\s+([A-Z]) \(({PERCENT})\)\s+([A-Z]) \(({PERCENT})\)", re.M)
+
+
+def stored_top3(lang: str) -> dict[str, tuple[str, str, str, str]]:
+    """File name: first letter, its probability, second letter, its probability."""
+    table = stored_outputs(lang)["all-images"]
+    return {name: rest for name, *rest in TOP3_ROW.findall(table)}
+
+
+def as_number(text: str) -> float:
+    return float(text.replace("\u00a0", "").rstrip("%").replace(",", "."))
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_threshold_paragraph_quotes_the_stored_threshold_table(lang: str):
+    """The "not sure" count and share, the accuracy on the rest and the mistakes left at the
+    threshold the lesson applies to its files, as the stored `threshold-valid` table gives them;
+    and the mistakes at the lowest threshold, which turns no image away, and how many of the
+    images turned away the model had got right."""
+    outputs, text = stored_outputs(lang), lesson_cells(lang)
+    rows = {row[0]: row[1:] for row in THRESHOLD_ROW.findall(outputs["threshold-valid"])}
+    assert len(rows) == 4, outputs["threshold-valid"]
+    [threshold] = re.findall(r"^THRESHOLD = ([\d.]+)$", text["threshold-files"], re.M)
+    shown = threshold.replace(".", ",") if lang == "es" else threshold
+    unsure, share, accuracy, mistakes = rows[shown]
+    lowest, (unsure_low, _, _, mistakes_low) = next(iter(rows.items()))
+    assert unsure_low == "0"  # the text says the lowest threshold turns no image away
+    lesson_04a = read_notebook(find_course().notebooks / lang / "04a_augmentation.ipynb")
+    [predictions] = [c for c in lesson_04a.cells if c.get("id") == "predictions"]
+    wrong_04a = predictions.outputs[0]["data"]["text/plain"]
+    assert mistakes_low == wrong_04a  # all the mistakes of 04a's model: "all 21 mistakes"
+    right = int(unsure) - (int(mistakes_low) - int(mistakes))
+    paragraph = text["threshold-files-intro"]
+    quoted = {
+        "es": [
+            f"Con un umbral de {shown}, {unsure} de las imágenes de validación (el {share}) pasan",
+            f"la exactitud con las demás es del {accuracy}.",
+            f"bajan de {mistakes_low} a {mistakes}:",
+            f"con {lowest} ninguna imagen pasa a «no estoy seguro» y quedan los {mistakes_low}",
+            f"entre las {unsure} imágenes apartadas, junto con {right} imágenes que había acertado",
+        ],
+        "en": [
+            f"With a threshold of {shown}, {unsure} of the validation images ({share}) become",
+            f"the accuracy on the others is {accuracy}.",
+            f"fall from {mistakes_low} to {mistakes}:",
+            f'with {lowest} no image becomes "not sure" and all {mistakes_low} mistakes remain',
+            f"among the {unsure} images turned away, along with {right} images it had got right",
+        ],
+    }
+    for phrase in quoted[lang]:
+        assert phrase in paragraph, phrase
+    assert "TBD" not in paragraph and "\u27e6" not in paragraph
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_text_quotes_the_stored_probabilities_of_the_files_and_the_landscape(lang: str):
+    """The landscape's two most probable letters with their probabilities, where the text names
+    them; the files' lowest first probability ("at least"); the files that do not round to
+    100.0%, with what they leave to their second letter; and what the threshold did to the
+    landscape and the six files in the stored `threshold-files` output."""
+    top3, text = stored_top3(lang), lesson_cells(lang)
+    landscape = top3.pop("not_a_hand.png")
+    assert len(top3) == 6 and all(first == name[8] for name, (first, *_) in top3.items())
+    first, p_first, second, p_second = landscape
+    named = {
+        "es": [f"la {first} con un {p_first}", f"la {second} con un {p_second}"],
+        "en": [f"{first} with {p_first}", f"{second} with {p_second}"],
+    }[lang]
+    assert all(phrase in text["not-a-hand"] for phrase in named), named
+    for cell_id in ("threshold-intro", "threshold-discussion", "next-steps"):
+        assert p_first in text[cell_id], cell_id
+    lowest = min((row[1] for row in top3.values()), key=as_number)
+    at_least = {"es": f"al menos un {lowest}", "en": f"at least {lowest}"}[lang]
+    assert at_least in text["threshold-intro"]
+    assert lowest in text["not-a-hand"]
+    below = [row for row in top3.values() if as_number(row[1]) < 99.95]
+    numbers = (
+        "cero uno dos tres cuatro cinco seis"
+        if lang == "es"
+        else "zero one two three four five six"
+    )
+    word = numbers.split(" ")[6 - len(below)]
+    rounded = {"es": f"{word} reciben un 100,0\u00a0%", "en": f"{word} of them get 100.0%"}[lang]
+    assert rounded in text["all-discussion"]
+    for _, p1, _, p2 in below:
+        assert p1 in text["all-discussion"] and p2 in text["all-discussion"]
+    kept = re.findall(r"\('(\S+)', '(\S)'\)", stored_outputs(lang)["threshold-files"])
+    assert all(got == name[8] for name, got in kept if name.startswith("valid_"))
+    assert {
+        "es": "Los seis archivos conservan sus letras",
+        "en": "The six files keep their letters",
+    }[lang] in text["threshold-discussion"]
+    landscape_kept = dict(kept)["not_a_hand.png"]
+    if landscape_kept == "?":
+        pytest.fail("the landscape became 'not sure': the threshold discussion must say so")
+    assert landscape_kept == first
+    [threshold] = re.findall(r"^THRESHOLD = ([\d.]+)$", text["threshold-files"], re.M)
+    assert as_number(p_first) >= 100 * float(threshold) + 5  # "well above the threshold"
+    kept_words = {
+        "es": f"y también el paisaje: con un {p_first}, queda muy por encima del umbral"
+        f" y conserva su {first}",
+        "en": f"and so does the landscape: at {p_first}, it is well above the threshold"
+        f" and keeps its {first}",
+    }
+    assert kept_words[lang] in text["threshold-discussion"]
