@@ -62,12 +62,8 @@ COURSE = find_course(REPO_ROOT)
 LESSONS = COURSE.lessons()
 # The lessons of one language in order (03, 04a, 04b, ...), then the other language's: a lesson
 # may load the model an earlier one saved (04b loads 04a's), in the MODEL_DIR they share.
-# A language's lessons run in order in one pytest-xdist worker (04b loads the model that 04a saved
-# in that language's MODEL_DIR); the two languages run side by side.
 CASES = [
-    pytest.param(
-        lesson, lang, id=f"{lesson.name}-{lang}", marks=pytest.mark.xdist_group(f"browser-{lang}")
-    )
+    pytest.param(lesson, lang, id=f"{lesson.name}-{lang}")
     for lang in LANGUAGES
     for lesson in LESSONS
 ]

@@ -8,6 +8,7 @@ structure (a job's steps, a dependency list, the README's table of commands), no
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import shlex
 import tomllib
@@ -212,60 +213,74 @@ def test_every_python_version_named_is_one_pyproject_declares():
         assert re.findall(r"3\.\d+", phrase) == versions, phrase
 
 
-class _XdistGroups:
-    """A pytest plugin that records each grouped item's xdist group, in collection order."""
-
-    def __init__(self) -> None:
-        self.groups: list[tuple[str, str]] = []
-
-    def pytest_collection_finish(self, session: pytest.Session) -> None:
-        for item in session.items:
-            if marker := item.get_closest_marker("xdist_group"):
-                self.groups.append((item.nodeid, marker.args[0]))
+def _root_conftest():
+    """The course's root conftest.py, which shares the tests out among pytest-xdist's workers."""
+    spec = importlib.util.spec_from_file_location("root_conftest", COURSE_ROOT / "conftest.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def test_each_lessons_notebooks_run_in_one_worker_in_order():
-    """With --dist loadgroup, 04b follows the 04a that saves its model, in the same worker."""
-    recorder = _XdistGroups()
-    args = [
-        "--collect-only",
-        "-q",
-        "-n",
-        "0",
-        "-p",
-        "no:cacheprovider",
-        str(COURSE_ROOT / "notebooks"),
-    ]
-    assert pytest.main(args, plugins=[recorder]) == pytest.ExitCode.OK
-    notebooks = sorted(COURSE_ROOT.glob("notebooks/*/*.ipynb"))
-    group_of = {nodeid.split("::")[0]: group for nodeid, group in recorder.groups}
-    assert sorted(group_of) == [n.relative_to(COURSE_ROOT).as_posix() for n in notebooks]
-    for lang in ("es", "en"):
-        assert (
-            group_of[f"notebooks/{lang}/04a_augmentation.ipynb"]
-            == group_of[f"notebooks/{lang}/04b_new_images.ipynb"]
-        )
-    assert group_of["notebooks/es/03_asl_cnn.ipynb"] == group_of["notebooks/en/03_asl_cnn.ipynb"]
-    assert (
-        group_of["notebooks/en/03_asl_cnn.ipynb"] != group_of["notebooks/en/04a_augmentation.ipynb"]
+    """nbval's cells of a lesson share one unit of work (04b needs the model 04a saves), and
+    04a comes before 04b in the order that unit runs."""
+    work_unit = _root_conftest().work_unit
+    notebooks = sorted(
+        p.relative_to(COURSE_ROOT).as_posix() for p in COURSE_ROOT.glob("notebooks/*/*.ipynb")
     )
-    order = list(dict.fromkeys(nodeid.split("::")[0] for nodeid, _ in recorder.groups))
+    unit = {path: work_unit(f"{path}::Cell 3") for path in notebooks}
+    assert unit["notebooks/es/03_asl_cnn.ipynb"] == unit["notebooks/en/03_asl_cnn.ipynb"]
+    assert unit["notebooks/en/04a_augmentation.ipynb"] == unit["notebooks/es/04b_new_images.ipynb"]
+    assert unit["notebooks/en/03_asl_cnn.ipynb"] != unit["notebooks/en/04a_augmentation.ipynb"]
     for lang in ("es", "en"):
-        saves, loads = (
-            f"notebooks/{lang}/{name}.ipynb" for name in ("04a_augmentation", "04b_new_images")
+        assert notebooks.index(f"notebooks/{lang}/04a_augmentation.ipynb") < notebooks.index(
+            f"notebooks/{lang}/04b_new_images.ipynb"
         )
-        assert order.index(saves) < order.index(loads)
 
 
-def test_each_languages_browser_runs_share_one_worker_in_lesson_order():
+def test_the_browser_tests_run_in_one_worker():
     """The browser runs of one language share a MODEL_DIR: 04b needs 04a's model before it."""
-    recorder = _XdistGroups()
-    browser = str(COURSE_ROOT / "tests" / "test_browser.py")
-    args = ["--collect-only", "-q", "-n", "0", "-p", "no:cacheprovider", browser, "-k", "runs_in"]
-    assert pytest.main(args, plugins=[recorder]) == pytest.ExitCode.OK
-    for lang in ("es", "en"):
-        runs = [nodeid for nodeid, group in recorder.groups if group == f"browser-{lang}"]
-        lessons = [re.search(r"\[(\w+)-(es|en)\]", nodeid)[1] for nodeid in runs]
-        assert "04a_augmentation" in lessons and "04b_new_images" in lessons
-        assert lessons.index("04a_augmentation") < lessons.index("04b_new_images")
-        assert all(nodeid.endswith(f"-{lang}]") for nodeid in runs)
+    work_unit = _root_conftest().work_unit
+    ids = [
+        f"tests/test_browser.py::test_lesson_runs_in_jupyterlab[{name}]"
+        for name in ("04a_augmentation-en", "04b_new_images-en")
+    ]
+    assert work_unit(ids[0]) == work_unit(ids[1]) == "tests/test_browser.py"
+    assert work_unit("tests/test_lab.py::test_x") != work_unit(ids[0])
+
+
+@pytest.mark.slow  # two pytest-xdist workers and four kernels: about half a minute
+def test_under_xdist_a_lessons_notebooks_share_one_kernel_each_and_run_in_order(tmp_path):
+    """The root conftest.py's scheduler, in a real pytest-xdist run of nbval: each notebook's
+    cells share one kernel, and 04b reads what 04a wrote, while another lesson runs beside."""
+    import subprocess
+    import sys
+
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    (tmp_path / "conftest.py").write_text((COURSE_ROOT / "conftest.py").read_text())
+    (tmp_path / "pytest.ini").write_text(
+        "[pytest]\naddopts = -p no:cacheprovider --nbval-lax --nbval-current-env -n 2\n"
+        "markers = slow: full runs\n"
+    )
+    shared = tmp_path / "saved.txt"
+    lessons = {
+        "03_a": ["import time\nx = 1", "time.sleep(3)\nx += 1", "assert x == 2"],
+        "04a_b": ["import time\ny = 1", "time.sleep(2)", f"open({str(shared)!r}, 'w').write('m')"],
+        "04b_c": [f"saved = open({str(shared)!r}).read()", "assert saved == 'm'"],
+    }
+    for lang in ("en", "es"):
+        (tmp_path / "notebooks" / lang).mkdir(parents=True)
+        for name, cells in lessons.items():
+            notebook = new_notebook(cells=[new_code_cell(code) for code in cells])
+            nbformat.write(notebook, tmp_path / "notebooks" / lang / f"{name}.ipynb")
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "notebooks"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert "16 passed" in run.stdout
