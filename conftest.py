@@ -5,7 +5,8 @@ pyproject.toml) each unit of work below runs in one worker, in collection order:
 
 - the notebooks of one lesson number, in both languages: a notebook's cells must run in order in
   one kernel, and lesson 04b loads the model that 04a saves;
-- each test file: the browser test runs a language's lessons in order with one MODEL_DIR.
+- the browser test's file: it runs a language's lessons in order with one MODEL_DIR;
+- any other test, alone.
 
 Different units run side by side.
 """
@@ -25,13 +26,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.slow)
 
 
+# Test files whose tests share state in order (the browser test's MODEL_DIR per language).
+IN_ORDER = {"tests/test_browser.py"}
+
+
 def work_unit(nodeid: str) -> str:
-    """The unit of work a test belongs to: its lesson for a notebook cell, else its file."""
+    """The unit of work a test belongs to: its lesson for a notebook cell, its file for the files
+    in IN_ORDER, and otherwise the test alone."""
     path = PurePosixPath(nodeid.split("::")[0])
     if path.suffix == ".ipynb":
         number = re.match(r"\d+", path.name)
         return f"lesson-{number[0] if number else path.stem}"
-    return str(path)
+    return str(path) if str(path) in IN_ORDER else nodeid
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:

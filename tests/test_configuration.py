@@ -246,7 +246,7 @@ def test_the_browser_tests_run_in_one_worker():
         for name in ("04a_augmentation-en", "04b_new_images-en")
     ]
     assert work_unit(ids[0]) == work_unit(ids[1]) == "tests/test_browser.py"
-    assert work_unit("tests/test_lab.py::test_x") != work_unit(ids[0])
+    assert work_unit("tests/test_lab.py::test_x") == "tests/test_lab.py::test_x"
 
 
 @pytest.mark.slow  # two pytest-xdist workers and four kernels: about half a minute
