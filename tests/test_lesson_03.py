@@ -28,6 +28,7 @@ def lesson_cells(lang: str = "en") -> dict:
     return {cell.get("id"): cell for cell in read_notebook(LESSON.path(lang)).cells}
 
 
+@pytest.mark.slow  # a real kernel: in make test, not in make test-quick
 def test_preparation_cells_survive_being_run_again(prepared_dir: Path):
     """In a real kernel started in the lesson's folder: the cells up to `labels`, then `labels`
     again (it used to pop the column and fail with KeyError: 'label'), and the same for the cells

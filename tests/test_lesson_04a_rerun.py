@@ -20,6 +20,7 @@ def lesson_code(lang: str) -> dict[str, str]:
     return {cell.get("id"): cell.source for cell in notebook.cells if cell.cell_type == "code"}
 
 
+@pytest.mark.slow  # a real kernel: in make test, not in make test-quick
 @pytest.mark.parametrize("lang", ["en"])  # the code cells are the same in both languages
 def test_the_prepare_cell_survives_a_second_run(lang: str, prepared_dir: Path):
     code = lesson_code(lang)

@@ -148,6 +148,7 @@ def lesson_cells(lang: str) -> dict[str, str]:
     return {cell.get("id"): cell.source for cell in notebook.cells}
 
 
+@pytest.mark.slow  # a real kernel: in make test, not in make test-quick
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_the_lessons_table_keeps_the_good_files_and_names_the_bad_ones(
     lang: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -218,6 +219,7 @@ def test_a_damaged_saved_model_says_to_run_lesson_04a_again(lang, saved_model, t
         assert str(path) in message and "04a_augmentation.ipynb" in message
 
 
+@pytest.mark.slow  # a real kernel: in make test, not in make test-quick
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_the_damaged_model_shows_only_its_message_in_a_kernel(lang, tmp_path: Path, monkeypatch):
     monkeypatch.delenv("COURSE_LANG", raising=False)
