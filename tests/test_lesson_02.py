@@ -53,11 +53,17 @@ def stored_text(cell) -> str:
     return "".join(parts)
 
 
-def stored_log(lang: str) -> dict[str, list[float]]:
-    """Each epoch's accuracy, loss, val_accuracy and val_loss in the stored log of "train"."""
-    rows = LOG_LINE.findall(stored_text(cells(lang)["train"]))
+def log_of(cell) -> dict[str, list[float]]:
+    """Each epoch's accuracy, loss, val_accuracy and val_loss in a training cell's stored log."""
+    rows = LOG_LINE.findall(stored_text(cell))
     columns = zip(*[[float(value) for value in row] for row in rows], strict=True)
-    return dict(zip(("accuracy", "loss", "val_accuracy", "val_loss"), columns, strict=True))
+    names = ("accuracy", "loss", "val_accuracy", "val_loss")
+    return dict(zip(names, map(list, columns), strict=True))
+
+
+def stored_log(lang: str) -> dict[str, list[float]]:
+    """The stored log of lesson 02's "train" cell."""
+    return log_of(cells(lang)["train"])
 
 
 def stored_tuple(lang: str, cell_id: str) -> tuple:

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from nbclient import NotebookClient
-from test_lesson_02 import LOG_LINE, percent, stored_text
+from test_lesson_02 import log_of, percent, stored_text
 from test_lesson_04 import TABLE_ROW
 
 from course_utils.i18n import format_percent
@@ -142,11 +142,8 @@ NOT_LAST = {
 
 
 def stored_log(lang: str) -> dict[str, list[float]]:
-    """Each epoch's accuracy, loss, val_accuracy and val_loss in the stored log of "train"."""
-    rows = LOG_LINE.findall(stored_text(lesson_cells(lang)["train"]))
-    columns = zip(*[[float(value) for value in row] for row in rows], strict=True)
-    names = ("accuracy", "loss", "val_accuracy", "val_loss")
-    return dict(zip(names, map(list, columns), strict=True))
+    """The stored log of lesson 03's "train" cell."""
+    return log_of(lesson_cells(lang)["train"])
 
 
 def assert_quoted(figures: list[str], lang: str, cell_id: str) -> None:
