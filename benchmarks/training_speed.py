@@ -43,8 +43,9 @@ class BenchmarkError(Exception):
 
 
 def source_data(frames: Names, lesson03: Cells) -> Arrays:
-    """The source lesson's preparation: ``train_df.values / 255`` (float64), reshaped."""
-    x_train, x_valid = frames["train_df"].values / 255, frames["valid_df"].values / 255
+    """The source lesson's preparation: the pixels' ``.values / 255`` (float64), reshaped."""
+    pixels = (frames[name].drop(columns="label") for name in ("train_df", "valid_df"))
+    x_train, x_valid = (frame.values / 255 for frame in pixels)
     return x_train.reshape(-1, 28, 28, 1), x_valid.reshape(-1, 28, 28, 1)
 
 
@@ -168,7 +169,7 @@ def prepare(course: Course, args: argparse.Namespace) -> tuple[list[Trainee], Ar
     data_dir = locate_dataset(course.data, lang="en")
     frames = {"keras": keras, "train_df": pd.read_csv(data_dir / TRAIN_FILE)}
     frames["valid_df"] = pd.read_csv(data_dir / VALID_FILE)
-    run_cells(lesson03, ("labels",), frames)  # pops "label" from both frames
+    run_cells(lesson03, ("labels",), frames)
     epoch = len(frames["y_train"]) // BATCH_SIZE
     if args.warmup + (0 if args.epochs else args.steps) > epoch:
         raise BenchmarkError(f"--warmup plus --steps must be at most one epoch ({epoch} steps)")
