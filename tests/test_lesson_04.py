@@ -284,8 +284,9 @@ def test_04a_quotes_no_timings_and_no_unstored_trial(lang: str):
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_04a_says_two_log_lines_per_epoch_as_the_stored_log_shows(lang: str):
-    path = lesson_path("04a_*", lang)
+@pytest.mark.parametrize("lesson", ["02_*", "04a_*"])
+def test_says_two_log_lines_per_epoch_as_the_stored_log_shows(lesson: str, lang: str):
+    path = lesson_path(lesson, lang)
     log = [line for line in stored_text(path, "train").splitlines() if line.strip()]
     epochs = len(stored_log(path))
     assert len(log) == 2 * epochs
