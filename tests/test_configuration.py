@@ -9,9 +9,11 @@ structure (a job's steps, a dependency list, the README's table of commands), no
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 import shlex
 import tomllib
+from types import SimpleNamespace
 
 import pytest
 import yaml
@@ -249,10 +251,24 @@ def test_the_browser_tests_run_in_one_worker():
     assert work_unit("tests/test_lab.py::test_x") == "tests/test_lab.py::test_x"
 
 
+@pytest.mark.parametrize(("markexpr", "extra"), [("", 1), ("not slow", 0), ("slow", 1)])
+def test_auto_gives_one_worker_per_usable_core_and_one_more_with_the_slow_tests(
+    monkeypatch: pytest.MonkeyPatch, markexpr: str, extra: int
+):
+    auto = _root_conftest().pytest_xdist_auto_num_workers
+    config = SimpleNamespace(option=SimpleNamespace(markexpr=markexpr))  # pytest's, as far as read
+    monkeypatch.delenv("PYTEST_XDIST_AUTO_NUM_WORKERS", raising=False)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    assert auto(config) == cores + extra
+    monkeypatch.setenv("PYTEST_XDIST_AUTO_NUM_WORKERS", "1")
+    assert auto(config) is None  # left to pytest-xdist, which reads the variable
+
+
 @pytest.mark.slow  # two pytest-xdist workers and four kernels: about half a minute
 def test_under_xdist_a_lessons_notebooks_share_one_kernel_each_and_run_in_order(tmp_path):
     """The root conftest.py's scheduler, in a real pytest-xdist run of nbval: each notebook's
-    cells share one kernel, and 04b reads what 04a wrote, while another lesson runs beside."""
+    cells share one kernel, and 04b reads what 04a wrote, while another lesson runs beside; and
+    the kernels may share a GPU (TensorFlow grows its GPU memory instead of taking it all)."""
     import subprocess
     import sys
 
@@ -269,6 +285,7 @@ def test_under_xdist_a_lessons_notebooks_share_one_kernel_each_and_run_in_order(
         "03_a": ["import time\nx = 1", "time.sleep(3)\nx += 1", "assert x == 2"],
         "04a_b": ["import time\ny = 1", "time.sleep(2)", f"open({str(shared)!r}, 'w').write('m')"],
         "04b_c": [f"saved = open({str(shared)!r}).read()", "assert saved == 'm'"],
+        "05_d": ["import os", "assert os.environ['TF_FORCE_GPU_ALLOW_GROWTH'] == 'true'"],
     }
     for lang in ("en", "es"):
         (tmp_path / "notebooks" / lang).mkdir(parents=True)
@@ -283,4 +300,4 @@ def test_under_xdist_a_lessons_notebooks_share_one_kernel_each_and_run_in_order(
         timeout=300,
     )
     assert run.returncode == 0, run.stdout[-3000:]
-    assert "16 passed" in run.stdout
+    assert "20 passed" in run.stdout

@@ -380,8 +380,23 @@ SLIPS = {  # a slip in the solution, and a word the explanation must use
 }
 
 
-@pytest.mark.parametrize("lang", LANGUAGES)
-@pytest.mark.parametrize("slip", sorted(SLIPS))
+def in_each_language(*cases: str) -> list:
+    """Each case in both languages. Every check of 04b's function runs it on all the files, so the
+    quick subset keeps one language per case, taking turns; the other is in the slow set."""
+    return [
+        pytest.param(case, lang, marks=() if (number + turn) % 2 == 0 else pytest.mark.slow)
+        for number, case in enumerate(cases)
+        for turn, lang in enumerate(LANGUAGES)
+    ]
+
+
+# The same for a test of one case: English in the quick subset, Spanish in the slow set.
+ONE_LANGUAGE_QUICK = [
+    pytest.param(lang, marks=pytest.mark.slow) if lang == "es" else lang for lang in LANGUAGES
+]
+
+
+@pytest.mark.parametrize(("slip", "lang"), in_each_language(*sorted(SLIPS)))
 def test_a_slip_is_refused_with_the_reason(slip, lang, brightness_model, image_files):
     old, new, words = SLIPS[slip]
     code = lesson_04b_solution()
@@ -437,7 +452,7 @@ def augmented_model(brightness_model):
     return model
 
 
-@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("lang", ONE_LANGUAGE_QUICK)
 def test_calling_the_model_in_training_mode_is_caught(lang, augmented_model, image_files):
     code = lesson_04b_solution()
     assert student_function(augmented_model, code) and "model.predict(" in code
@@ -469,7 +484,7 @@ def square_files(tmp_path_factory) -> list:
     return paths
 
 
-@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("lang", ONE_LANGUAGE_QUICK)
 def test_the_checks_own_file_catches_a_missing_crop(lang, brightness_model, square_files):
     """On square files a missing crop changes nothing: only the check's crop_test.png tells."""
     code = lesson_04b_solution()

@@ -62,6 +62,7 @@ def lesson_imports() -> set[str]:
     return modules
 
 
+@pytest.mark.slow  # imports TensorFlow in a new interpreter
 def test_what_the_lessons_import_loads_none_of_the_tools():
     imported = lesson_imports()
     ours = sorted(m for m in imported if m.startswith("course_utils"))
@@ -128,6 +129,7 @@ def installed_cli(site: Path, *args: str, cwd: Path) -> subprocess.CompletedProc
     )
 
 
+@pytest.mark.slow  # pip install
 def test_a_plain_install_finds_the_course_from_the_working_tree(plain_install: Path):
     where = installed_cli(plain_install, "--help", cwd=COURSE.root)
     assert where.returncode == 0
@@ -135,6 +137,7 @@ def test_a_plain_install_finds_the_course_from_the_working_tree(plain_install: P
     assert "1 lesson(s) in 2 languages checked" in proc.stdout or "problem(s)" in proc.stdout
 
 
+@pytest.mark.slow  # pip install
 def test_a_plain_install_outside_the_course_says_so(plain_install: Path, tmp_path: Path):
     proc = installed_cli(plain_install, "check", cwd=tmp_path)
     assert proc.returncode == 1

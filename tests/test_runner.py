@@ -83,6 +83,7 @@ def test_in_place_run_replaces_the_notebook_with_clean_outputs(tmp_path: Path):
     assert list((tmp_path / "out").rglob("*.kernel.log")) == []  # kept only after a failure
 
 
+@pytest.mark.slow  # a real kernel, with a cell that waits
 def test_parameters_reach_the_kernel_and_output_streams_while_the_cell_runs(tmp_path: Path):
     tiny_lesson(tmp_path / "notebooks", "es")
     command = [sys.executable, "-m", "course_utils", "run", "--lang", "es"]
@@ -166,6 +167,7 @@ def test_cli_exits_1_after_trying_every_notebook(tmp_path: Path):
     assert "val acc" in proc.stdout
 
 
+@pytest.mark.slow  # a real kernel, interrupted
 def test_an_interrupted_run_keeps_nothing_half_written(tmp_path: Path):
     lesson = tiny_lesson(tmp_path / "notebooks", "en", "time.sleep(60)")
     before = lesson.read_bytes()

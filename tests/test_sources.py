@@ -221,6 +221,7 @@ def test_without_any_mirror_the_error_says_so(tmp_path):
 # --------------------------------------------------------------------------- real downloads
 
 
+@pytest.mark.slow  # serves and checks the real files
 def test_a_mirror_is_downloaded_for_real_and_checked(
     http_mirror, plain_source, tmp_path, prepared_dir
 ):
@@ -259,6 +260,7 @@ def test_a_mirror_serving_a_modified_file_is_refused(
     assert not downloads.exists()  # no copy of the bad download, nor an empty folder
 
 
+@pytest.mark.slow  # serves and checks the real files twice
 def test_after_a_404_and_a_modified_file_the_next_mirror_is_used(
     http_mirror, one_pixel_changed_source, plain_source, tmp_path, prepared_dir
 ):
