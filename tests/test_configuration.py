@@ -264,11 +264,14 @@ def test_auto_gives_one_worker_per_usable_core_and_one_more_with_the_slow_tests(
     assert auto(config) is None  # left to pytest-xdist, which reads the variable
 
 
-@pytest.mark.slow  # two pytest-xdist workers and four kernels: about half a minute
-def test_under_xdist_a_lessons_notebooks_share_one_kernel_each_and_run_in_order(tmp_path):
-    """The root conftest.py's scheduler, in a real pytest-xdist run of nbval: each notebook's
-    cells share one kernel, and 04b reads what 04a wrote, while another lesson runs beside; and
-    the kernels may share a GPU (TensorFlow grows its GPU memory instead of taking it all)."""
+@pytest.mark.slow  # pytest-xdist runs of nbval on tiny lessons: about a minute
+def test_under_xdist_each_training_lesson_runs_once_and_a_lessons_notebooks_in_order(tmp_path):
+    """The root conftest.py in real pytest-xdist runs of nbval: a lesson that declares EPOCHS
+    runs in one language, the training lessons taking the languages in turn, and the other
+    language is skipped unless --every-language asks for it or the notebook is named; each
+    notebook's cells share one kernel; 04b reads what 04a wrote (in the language 04a ran in)
+    while another lesson runs beside; and the kernels may share a GPU (TensorFlow grows its GPU
+    memory instead of taking it all)."""
     import subprocess
     import sys
 
@@ -277,27 +280,53 @@ def test_under_xdist_a_lessons_notebooks_share_one_kernel_each_and_run_in_order(
 
     (tmp_path / "conftest.py").write_text((COURSE_ROOT / "conftest.py").read_text())
     (tmp_path / "pytest.ini").write_text(
-        "[pytest]\naddopts = -p no:cacheprovider --nbval-lax --nbval-current-env -n 2\n"
+        "[pytest]\naddopts = -p no:cacheprovider --nbval-lax --nbval-current-env -n 2 -rs\n"
         "markers = slow: full runs\n"
     )
     shared = tmp_path / "saved.txt"
-    lessons = {
+    lessons = {  # 04a_b trains (in es, the first language), then 05_d (in en)
         "03_a": ["import time\nx = 1", "time.sleep(3)\nx += 1", "assert x == 2"],
-        "04a_b": ["import time\ny = 1", "time.sleep(2)", f"open({str(shared)!r}, 'w').write('m')"],
+        "04a_b": [
+            "EPOCHS: int = 2",
+            "import time\ntime.sleep(2)",
+            f"open({str(shared)!r}, 'w').write('m')",
+        ],
         "04b_c": [f"saved = open({str(shared)!r}).read()", "assert saved == 'm'"],
-        "05_d": ["import os", "assert os.environ['TF_FORCE_GPU_ALLOW_GROWTH'] == 'true'"],
+        "05_d": [
+            "EPOCHS: int = 1",
+            "import os",
+            "assert os.environ['TF_FORCE_GPU_ALLOW_GROWTH'] == 'true'",
+        ],
     }
     for lang in ("en", "es"):
         (tmp_path / "notebooks" / lang).mkdir(parents=True)
         for name, cells in lessons.items():
             notebook = new_notebook(cells=[new_code_cell(code) for code in cells])
+            if cells[0].startswith("EPOCHS"):
+                notebook.cells[0].metadata["tags"] = ["parameters"]
             nbformat.write(notebook, tmp_path / "notebooks" / lang / f"{name}.ipynb")
-    run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "notebooks"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
+
+    def pytest(*args: str) -> str:
+        run = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", *args],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert run.returncode == 0, run.stdout[-3000:]
+        return run.stdout
+
+    default = pytest("notebooks")
+    assert "16 passed, 6 skipped" in default, default[-3000:]
+    assert (
+        "notebooks/en/04a_b.ipynb" in default
+        and "04a_b trains in full once per run, in es" in default
     )
-    assert run.returncode == 0, run.stdout[-3000:]
-    assert "20 passed" in run.stdout
+    assert (
+        "notebooks/es/05_d.ipynb" in default
+        and "05_d trains in full once per run, in en" in default
+    )
+    shared.unlink()
+    assert "5 passed" in pytest("notebooks/en/04a_b.ipynb", "notebooks/en/04b_c.ipynb")
+    assert "22 passed" in pytest("--every-language", "notebooks")
