@@ -2,10 +2,11 @@
 
 nbval's cells belong to the slow, full-run subset. A lesson that trains a model (its parameters
 cell declares EPOCHS) trains in full once per run, in one language: the twins' code cells are
-the same (tests/test_notebooks.py checks it), and the quick runs cover both languages. The
-training lessons take the languages in turn (02 in es, 03 in en, 04a in es, ...); the other
-language's cells are skipped, saying why. ``--every-language`` runs every training lesson in
-both languages (a GPU runner, a release), and a notebook named on the command line always runs.
+the same (tests/test_notebooks.py checks it), and the browser test and the hosted stand-in run
+every lesson quickly in both languages. The training lessons take the languages in turn (02 in
+es, 03 in en, 04a in es, ...); the other language's cells are skipped, saying why.
+``--every-language`` runs every training lesson in both languages (a GPU runner, a release), and
+a notebook named on the command line always runs.
 
 Under pytest-xdist (``-n auto`` in pyproject.toml) each unit of work below runs in one worker, in
 the order of lessons, then languages:
