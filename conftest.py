@@ -34,7 +34,7 @@ import pytest
 
 from course_utils.layout import LANGUAGES, find_lessons
 from course_utils.tools.notebook_io import read_notebook
-from course_utils.tools.parameters import lesson_parameters
+from course_utils.tools.parameters import trains_a_model
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -70,7 +70,7 @@ def full_run_languages(notebooks_dir: Path) -> dict[str, tuple[str, ...]]:
     languages, turn = {}, 0
     for lesson in find_lessons(notebooks_dir):
         path = next(p for p in lesson.paths.values() if p.is_file())
-        if "EPOCHS" in lesson_parameters(read_notebook(path), path):
+        if trains_a_model(read_notebook(path), path):
             languages[lesson.name] = (LANGUAGES[turn % len(LANGUAGES)],)
             turn += 1
         else:

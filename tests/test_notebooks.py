@@ -14,7 +14,7 @@ from course_utils.exercises import check_predict_letter
 from course_utils.layout import LANGUAGES, find_course
 from course_utils.tools import notebook_checks
 from course_utils.tools.notebook_io import read_notebook
-from course_utils.tools.parameters import lesson_parameters
+from course_utils.tools.parameters import lesson_parameters, trains_a_model
 from course_utils.tools.run_plan import plan_run
 from course_utils.tools.run_report import RunResult, read_records
 from course_utils.tools.runner import RunSettings, run_notebooks
@@ -25,13 +25,7 @@ ALL = [lesson.path(lang) for lesson in LESSONS for lang in LANGUAGES]
 IDS = [f"{path.parent.name}/{path.stem}" for path in ALL]
 
 
-def declares_epochs(path: Path) -> bool:
-    """True for a lesson that trains: its parameters cell declares EPOCHS."""
-    return "EPOCHS" in lesson_parameters(read_notebook(path), path)
-
-
-# The lessons that train a model (04b only loads 04a's).
-TRAINING = [path for path in ALL if declares_epochs(path)]
+TRAINING = [path for path in ALL if trains_a_model(read_notebook(path), path)]
 TRAINING_IDS = [f"{path.parent.name}/{path.stem}" for path in TRAINING]
 
 

@@ -103,6 +103,12 @@ def lesson_parameters(notebook: Any, path: Path) -> dict[str, Parameter]:
     return parameters
 
 
+def trains_a_model(notebook: Any, path: Path) -> bool:
+    """True for a lesson that trains a model: its parameters cell declares EPOCHS (04b, which
+    only loads 04a's model, does not)."""
+    return "EPOCHS" in lesson_parameters(notebook, path)
+
+
 def check_parameters(
     given: Sequence[tuple[str, str]], declared: Mapping[Path, Mapping[str, Parameter]]
 ) -> dict[str, Any]:
